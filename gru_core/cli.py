@@ -1,0 +1,126 @@
+"""``python -m gru_core train|predict`` — d2l's training run from a terminal."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from .data import Corpus, CorpusError, load_corpus_time_machine, load_generated_corpus, load_text
+from .models import MODEL_KINDS, DeviceError, resolve_device
+from .training import SAMPLE_PREFIXES, DivergedError, TrainConfig, fit, predict
+
+
+def load_corpus(spec: str, max_tokens: int = 10000, keep_case: bool = False) -> Corpus:
+    """'timemachine' (default), 'generated', or a path to a UTF-8 text file."""
+    if spec == "timemachine":
+        return load_corpus_time_machine(max_tokens)
+    if spec == "generated":
+        return load_generated_corpus(max_tokens)
+    return load_text(Path(spec), max_tokens=max_tokens, keep_case=keep_case)
+
+
+def progress_line(epoch: int, total: int, record: dict, width: int = 30) -> str:
+    done = int(width * epoch / total)
+    return (f"\r[{'#' * done}{'.' * (width - done)}] epoch {epoch}/{total} "
+            f"perplexity {record['perplexity']:.2f} {record['tokens_per_second']:,.0f} tokens/s")
+
+
+def cmd_train(args) -> int:
+    config = TrainConfig(model=args.model, num_hiddens=args.hiddens, batch_size=args.batch_size,
+                         num_steps=args.num_steps, lr=args.lr, num_epochs=args.epochs,
+                         clip_theta=args.clip, use_random_iter=args.random_iter,
+                         device=args.device, seed=args.seed, max_tokens=args.max_tokens)
+    config.validate()
+    corpus = load_corpus(args.corpus, args.max_tokens, args.keep_case)
+    print(f"corpus: {corpus.name}, {len(corpus.indices):,} tokens, vocabulary {len(corpus.vocab)}"
+          f"{' — ' + corpus.note if corpus.note else ''}", file=sys.stderr)
+    print(f"model: {config.model}, {config.num_hiddens} hiddens, device "
+          f"{resolve_device(config.device)}", file=sys.stderr)
+
+    def on_epoch(record, sample):
+        if not args.quiet:
+            print(progress_line(record["epoch"], config.num_epochs, record), end="",
+                  file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    model, history, stats = fit(corpus, config, on_epoch=on_epoch, sample_every=args.sample_every,
+                                snapshot_every=args.snapshot_every)
+    wall = time.perf_counter() - started
+    total_tokens = sum(r["tokens_per_second"] * r["seconds"] for r in history.epochs)
+    train_seconds = sum(r["seconds"] for r in history.epochs)
+    tokens_per_second = total_tokens / max(train_seconds, 1e-9)
+    samples = {prefix: predict(prefix, 50, model, corpus.vocab) for prefix in SAMPLE_PREFIXES}
+    print(file=sys.stderr)
+    print(f"perplexity {stats.perplexity:.3f}, {tokens_per_second:,.0f} tokens/s on "
+          f"{resolve_device(config.device)} ({wall:.1f} s wall)")
+    for text in samples.values():
+        print(text)
+    if args.save:
+        path = save_checkpoint(args.save, model, corpus.vocab, config, history,
+                               snapshots=history.snapshots, corpus_name=corpus.name, keep_case=corpus.keep_case)
+        print(f"saved {path}", file=sys.stderr)
+    if args.json_out:
+        result = {"perplexity": stats.perplexity, "tokens_per_second": tokens_per_second,
+                  "epochs": config.num_epochs, "samples": samples, "config": config.to_dict(),
+                  "corpus": corpus.name, "wall_seconds": wall, "history": history.epochs}
+        Path(args.json_out).write_text(json.dumps(result, indent=2))
+    return 0
+
+
+def cmd_predict(args) -> int:
+    checkpoint = load_checkpoint(args.checkpoint)
+    print(predict(args.prefix, args.num_preds, checkpoint.model, checkpoint.vocab,
+                  temperature=args.temperature, seed=args.seed))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m gru_core",
+                                     description="Train and sample d2l's GRU.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    d = TrainConfig()
+    train = sub.add_parser("train", help="train a GRU (d2l's defaults)")
+    train.add_argument("--model", choices=MODEL_KINDS, default=d.model)
+    train.add_argument("--hiddens", type=int, default=d.num_hiddens)
+    train.add_argument("--epochs", type=int, default=d.num_epochs)
+    train.add_argument("--lr", type=float, default=d.lr)
+    train.add_argument("--batch-size", type=int, default=d.batch_size)
+    train.add_argument("--num-steps", type=int, default=d.num_steps)
+    train.add_argument("--clip", type=float, default=d.clip_theta, help="clip theta")
+    train.add_argument("--random-iter", action="store_true", help="random sampling")
+    train.add_argument("--device", default=d.device, help="auto, cpu or cuda")
+    train.add_argument("--seed", type=int, default=d.seed)
+    train.add_argument("--corpus", default="timemachine",
+                       help="timemachine (default), generated, or a path to a UTF-8 text file")
+    train.add_argument("--keep-case", action="store_true",
+                       help="keep case and punctuation of --corpus PATH")
+    train.add_argument("--max-tokens", type=int, default=d.max_tokens)
+    train.add_argument("--sample-every", type=int, default=10)
+    train.add_argument("--snapshot-every", type=int, default=0, metavar="K",
+                       help="keep float16 parameter snapshots every K epochs in the checkpoint")
+    train.add_argument("--save", metavar="CKPT")
+    train.add_argument("--json-out", metavar="FILE")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.set_defaults(func=cmd_train)
+    pred = sub.add_parser("predict", help="continue a prefix with a saved model")
+    pred.add_argument("--checkpoint", required=True)
+    pred.add_argument("--prefix", default="time traveller")
+    pred.add_argument("--num-preds", type=int, default=50)
+    pred.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (d2l)")
+    pred.add_argument("--seed", type=int, default=None)
+    pred.set_defaults(func=cmd_predict)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CorpusError, CheckpointError, DeviceError, DivergedError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
