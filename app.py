@@ -1,6 +1,28 @@
-"""GRU Explainer — entry point: `streamlit run app.py`."""
+"""GRU Explainer — entry point: ``streamlit run app.py``.
+
+This script runs around every page: page config, the sidebar (presentation
+toggle and the status of the run this session follows, which keeps ticking on
+every page), then the page the user picked. Pages are registered explicitly.
+"""
 import streamlit as st
 
+from pages import common
+
 st.set_page_config(page_title="GRU Explainer", page_icon="🔁", layout="wide")
-st.title("GRU Explainer")
-st.write("Train a gated recurrent unit live and watch its gates think.")
+
+PAGES = [
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:",
+            url_path="train", default=True),
+    st.Page("pages/gates.py", title="Gates", icon=":material/grid_on:", url_path="gates"),
+    st.Page("pages/compare.py", title="Compare with nn.GRU", icon=":material/compare:",
+            url_path="compare"),
+    st.Page("pages/step.py", title="Step through the math", icon=":material/functions:",
+            url_path="step"),
+    st.Page("pages/explore.py", title="Explore", icon=":material/explore:", url_path="explore"),
+]
+
+page = st.navigation(PAGES)
+with st.sidebar:
+    common.presentation_toggle()
+common.sidebar_run_status()
+page.run()

@@ -1,0 +1,528 @@
+"""What the pages share (this module is not a page): the run registry and the
+run this session follows, the model a page shows, the probe text, the corpus,
+the presentation mode and chart conventions.
+
+State rules (see /work/shared/notes/streamlit-live.md): training runs live in
+a process-wide registry; ``st.session_state`` holds only ids, owner tokens and
+UI choices; widgets that describe a view are bound to the URL so a link
+reproduces it.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import streamlit as st
+from torch import nn
+
+from gru_core.checkpoint import Checkpoint, CheckpointError, load_checkpoint
+from gru_core.data import (Corpus, CorpusError, Vocab, load_corpus_time_machine,
+                           load_generated_corpus, load_text)
+from gru_core.models import make_model
+
+REPO = Path(__file__).resolve().parents[1]
+PRETRAINED_PATH = REPO / "assets" / "pretrained_gru.pt"
+
+DEFAULT_PROBE = ("the time traveller for so it will be convenient to speak of him was "
+                 "expounding a recondite matter to us his grey eyes shone and twinkled and "
+                 "his usually pale face was flushed and animated")
+MAX_PROBE_CHARS = 400
+
+# session_state keys (everything else in session_state is a widget key)
+RUN_KEY = "run_id"
+TOKENS_KEY = "owner_tokens"
+CHECKPOINT_KEY = "checkpoint_digest"
+SEEN_LIVE_KEY = "seen_live"
+
+ACTIVE_STATES = {"idle", "running", "paused"}
+TRAIN_REFRESH_S = 1.0    # curves while training
+STATUS_REFRESH_S = 2.0   # the sidebar status, on every page
+FOLLOW_REFRESH_S = 3.0   # gate views that follow the live model
+
+NETWORK_NAMES = {"scratch": "from-scratch GRU", "concise": "nn.GRU"}
+
+
+# ---------------------------------------------------------------- runs
+
+@st.cache_resource(show_spinner=False)
+def registry():
+    """The process-wide run registry (shared by every session)."""
+    from gru_core.live import get_registry
+    return get_registry()
+
+
+def live_engine_available() -> bool:
+    try:
+        import gru_core.live  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def state_of(run) -> str:
+    return getattr(run.state, "value", str(run.state))
+
+
+def is_active(run) -> bool:
+    return run is not None and state_of(run) in ACTIVE_STATES
+
+
+def followed_run():
+    """The run this session shows: ``?run=<id>`` wins (a shared link), else the
+    one this session started. Keeps the id in the URL so any page can be shared."""
+    if not live_engine_available():
+        return None
+    wanted = st.query_params.get("run") or st.session_state.get(RUN_KEY)
+    if not wanted:
+        return None
+    from gru_core.live import RunError
+    try:
+        run = registry().get(wanted)
+    except RunError as exc:
+        unfollow()
+        st.warning(f"Run `{wanted}` cannot be shown: {exc} Start a new one on the Train page.")
+        return None
+    st.session_state[RUN_KEY] = run.id
+    if st.query_params.get("run") != run.id:
+        st.query_params["run"] = run.id
+    return run
+
+
+def follow(run, owner_token: str | None = None) -> None:
+    st.session_state[RUN_KEY] = run.id
+    st.query_params["run"] = run.id
+    if owner_token:
+        st.session_state.setdefault(TOKENS_KEY, {})[run.id] = owner_token
+
+
+def unfollow() -> None:
+    st.session_state.pop(RUN_KEY, None)
+    if "run" in st.query_params:
+        del st.query_params["run"]
+
+
+def owner_token(run) -> str | None:
+    return st.session_state.get(TOKENS_KEY, {}).get(run.id) if run is not None else None
+
+
+def is_owner(run) -> bool:
+    return owner_token(run) is not None
+
+
+def control(run, command: str, **kwargs) -> bool:
+    """Send pause/resume/stop/step/set_lr; a refusal becomes a message."""
+    from gru_core.live import RunError
+    try:
+        registry().control(run.id, owner_token(run), command, **kwargs)
+    except (RunError, ValueError) as exc:
+        st.error(str(exc))
+        return False
+    return True
+
+
+def share_link(run) -> str:
+    base = (st.context.url or "").rstrip("/")
+    return f"{base}?run={run.id}" if base else f"?run={run.id}"
+
+
+def format_seconds(seconds: float | None) -> str:
+    if seconds is None or seconds != seconds:
+        return "–"
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
+
+
+def sidebar_run_status() -> None:
+    """The followed run's state in the sidebar, ticking on every page; each tick
+    is also the heartbeat that keeps the run alive while someone watches it."""
+    run = followed_run()
+    with st.sidebar:
+        if run is None:
+            st.caption("No live run. Start one on the **Train** page, or open a shared "
+                       "`?run=` link.")
+            return
+
+        @st.fragment(run_every=refresh_interval(run, STATUS_REFRESH_S))
+        def status():
+            registry().heartbeat(run.id)
+            progress = run.progress()
+            role = "presenter" if is_owner(run) else "viewer (read-only)"
+            st.markdown(f"**Run `{run.id}`** · {state_of(run)} · you are the {role}")
+            done = progress["epoch"] / max(progress["num_epochs"], 1)
+            st.progress(min(done, 1.0), text=f"epoch {progress['epoch']}/{progress['num_epochs']}"
+                                              f" · ETA {format_seconds(progress.get('eta_s'))}")
+            if run.message:
+                st.caption(run.message)
+            rerun_once_when_finished(run, "sidebar")
+
+        status()
+        if not presenting():
+            st.caption("Share this run (viewers follow it live, read-only):")
+            st.code(share_link(run), language=None)
+
+
+def refresh_interval(run, seconds: float) -> float | None:
+    """Poll while the run can still change; stop polling once it has ended."""
+    return seconds if is_active(run) else None
+
+
+def rerun_once_when_finished(run, key: str) -> None:
+    """Inside a polling fragment: when the run ends, one full rerun re-renders
+    the fragment with ``run_every=None`` (an unguarded rerun would fire every tick)."""
+    seen = st.session_state.setdefault(SEEN_LIVE_KEY, {})
+    if is_active(run):
+        seen[key] = run.id
+    elif seen.pop(key, None) == run.id:
+        st.rerun()
+
+
+class MetricsMirror:
+    """A run's records, pulled with ``run.metrics(since=cursor)`` and shared by
+    every viewer of the run, so a tick copies only what is new. Bounded like
+    the run's own history."""
+
+    def __init__(self, max_batches: int = 20_000):
+        self.lock = threading.Lock()
+        self.cursor = 0
+        self.batches = deque(maxlen=max_batches)
+        self.epochs, self.samples, self.lr_changes = [], [], []
+
+    def update(self, run) -> "MetricsMirror":
+        with self.lock:
+            new = run.metrics(since=self.cursor)
+            self.cursor = new["cursor"]
+            self.batches.extend(new["batches"])
+            self.epochs.extend(new["epochs"])
+            self.samples.extend(new["samples"])
+            self.lr_changes.extend(new["lr_changes"])
+        return self
+
+    def epochs_of(self, model: str) -> list[dict]:
+        return [record for record in self.epochs if record["model"] == model]
+
+    def latest_samples(self) -> dict[str, dict]:
+        latest = {}
+        for record in self.samples:
+            latest[record["model"]] = record
+        return latest
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def metrics_mirror(run_id: str) -> MetricsMirror:
+    return MetricsMirror()
+
+
+def run_metrics(run) -> MetricsMirror:
+    return metrics_mirror(run.id).update(run)
+
+
+# ---------------------------------------------------------------- presentation
+
+PRESENTATION_CSS = """
+<style>
+html, body, .stApp { font-size: 20px; }
+.stApp p, .stApp li, .stApp label, .stApp .stMarkdown { font-size: 1.25rem !important; }
+.stApp h1 { font-size: 2.8rem !important; }
+.stApp h2 { font-size: 2.1rem !important; }
+.stApp h3 { font-size: 1.7rem !important; }
+[data-testid="stMetricValue"] { font-size: 2.6rem !important; }
+.katex { font-size: 1.45em !important; }
+.gru-probe { font-size: 1.6rem !important; }
+</style>
+"""
+
+
+def presenting() -> bool:
+    return bool(st.session_state.get("present", False))
+
+
+def presentation_toggle() -> None:
+    st.toggle("Presentation mode", key="present", bind="query-params", persist_state="session",
+              help="Larger fonts for a projector, fewer controls.")
+    if presenting():
+        st.html(PRESENTATION_CSS)
+
+
+PLOTLY_CONFIG = {"displaylogo": False,
+                 "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "gru-explainer"}}
+
+
+def show_chart(figure, key: str | None = None) -> None:
+    """``st.plotly_chart`` with the app's conventions: full width, a PNG export
+    button, larger fonts in presentation mode."""
+    if isinstance(figure, dict) and not figure.get("data"):
+        figure["data"] = [{"type": "scatter", "x": [], "y": []}]  # plotly refuses no traces
+    if presenting():
+        if isinstance(figure, dict):
+            figure.setdefault("layout", {}).setdefault("font", {})["size"] = 19
+        else:
+            figure.update_layout(font_size=19)
+    st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key=key)
+
+
+def downsample_stride(count: int, max_points: int) -> int:
+    """Every n-th point so a long history plots as at most ``max_points``."""
+    return max(1, -(-count // max_points))
+
+
+# ---------------------------------------------------------------- corpora
+
+@st.cache_resource(show_spinner="Loading The Time Machine…", ttl=600)
+def time_machine(max_tokens: int = 10000) -> tuple[Corpus | None, str | None]:
+    """(corpus, None) or (None, why it cannot be had); the failure is cached
+    too, so an offline server does not retry the download on every rerun."""
+    try:
+        return load_corpus_time_machine(max_tokens), None
+    except CorpusError as exc:
+        return None, str(exc)
+
+
+@st.cache_resource(show_spinner=False)
+def generated_corpus(max_tokens: int = 10000) -> Corpus:
+    return load_generated_corpus(max_tokens)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def uploaded_corpus(digest: str, _payload: bytes, name: str, max_tokens: int,
+                    keep_case: bool) -> tuple[Corpus | None, str | None]:
+    try:
+        return load_text(_payload, name=name, max_tokens=max_tokens, keep_case=keep_case), None
+    except CorpusError as exc:
+        return None, str(exc)
+
+
+def default_corpus() -> Corpus:
+    """The Time Machine when it can be had, else the generated corpus."""
+    corpus, _ = time_machine()
+    return corpus if corpus is not None else generated_corpus()
+
+
+def describe_corpus(corpus: Corpus) -> str:
+    shown = "".join(token if token != " " else "␣" for token in corpus.vocab.idx_to_token[1:])
+    used = len(corpus.indices)
+    total = f" of {corpus.total_tokens:,}" if corpus.total_tokens > used else ""
+    note = f" — {corpus.note}" if corpus.note else ""
+    return (f"**{corpus.name}**: {used:,}{total} characters used, vocabulary of "
+            f"{len(corpus.vocab)} tokens (`<unk>` + `{shown}`){note}")
+
+
+# ---------------------------------------------------------------- checkpoints
+
+class CheckpointStore:
+    """Checkpoints loaded by users, by SHA-256 of their bytes; the session keeps
+    only the digest. Bounded (least recently used out), thread-safe."""
+
+    def __init__(self, capacity: int = 16):
+        self.capacity, self.lock, self.items = capacity, threading.Lock(), OrderedDict()
+
+    def put(self, digest: str, name: str, checkpoint: Checkpoint) -> None:
+        with self.lock:
+            self.items[digest] = (name, checkpoint)
+            self.items.move_to_end(digest)
+            while len(self.items) > self.capacity:
+                self.items.popitem(last=False)
+
+    def get(self, digest: str | None):
+        with self.lock:
+            if digest in self.items:
+                self.items.move_to_end(digest)
+                return self.items[digest]
+            return None
+
+
+@st.cache_resource(show_spinner=False)
+def checkpoint_store() -> CheckpointStore:
+    return CheckpointStore()
+
+
+def sha256(payload: bytes) -> str:
+    return hashlib.sha256(payload).hexdigest()
+
+
+def read_checkpoint(payload: bytes, name: str) -> str:
+    """Load checkpoint bytes into the store and select it; returns the digest.
+    Raises CheckpointError with a message for the user."""
+    digest = sha256(payload)
+    if checkpoint_store().get(digest) is None:
+        buffer = io.BytesIO(payload)
+        buffer.name = name
+        checkpoint_store().put(digest, name, load_checkpoint(buffer))
+    st.session_state[CHECKPOINT_KEY] = digest
+    return digest
+
+
+def loaded_checkpoint():
+    """(name, Checkpoint) of this session's loaded checkpoint, or None."""
+    return checkpoint_store().get(st.session_state.get(CHECKPOINT_KEY))
+
+
+@st.cache_resource(show_spinner="Loading the pretrained model…")
+def pretrained(mtime: float) -> tuple[Checkpoint | None, str | None]:
+    try:
+        return load_checkpoint(PRETRAINED_PATH), None
+    except CheckpointError as exc:
+        return None, str(exc)
+
+
+def pretrained_checkpoint() -> tuple[Checkpoint | None, str | None]:
+    if not PRETRAINED_PATH.is_file():
+        return None, None
+    return pretrained(PRETRAINED_PATH.stat().st_mtime)
+
+
+def checkpoint_uploader(key: str) -> None:
+    """Upload a checkpoint; a bad file gets the reason, never a traceback."""
+    upload = st.file_uploader("Load a checkpoint (.pt)", type=["pt"], key=key,
+                              help="A file saved by this app or by `python -m gru_core train "
+                                   "--save`. Only tensors and plain data are read.")
+    if upload is None:
+        return
+    try:
+        read_checkpoint(upload.getvalue(), upload.name)
+    except CheckpointError as exc:
+        st.error(str(exc))
+        return
+    st.success(f"Loaded **{upload.name}**. Choose *Loaded checkpoint* as the model source on "
+               f"the Gates, Step and Explore pages.")
+
+
+# ---------------------------------------------------------------- model sources
+
+@dataclass
+class ModelSource:
+    """The model a page inspects, and where it came from (shown to the user)."""
+    kind: str                      # live | checkpoint | pretrained | fresh
+    label: str                     # one line for the user: what this model is
+    model: nn.Module
+    vocab: Vocab
+    keep_case: bool
+    key: str                       # changes whenever the weights change (cache key)
+    network: str = "scratch"       # scratch | concise
+    run: object = None
+    history: list[dict] = field(default_factory=list)     # per-epoch records
+    snapshots: list[dict] = field(default_factory=list)   # [{'epoch', 'state_dict'}]
+    corpus: Corpus | None = None
+
+
+SOURCE_TITLES = {"live": "Live run", "checkpoint": "Loaded checkpoint",
+                 "pretrained": "Pretrained (shipped)", "fresh": "Fresh model"}
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def fresh_model(tokens: tuple[str, ...], num_hiddens: int, seed: int) -> nn.Module:
+    return make_model("scratch", len(tokens), num_hiddens, "cpu", seed)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16, ttl=120)
+def live_snapshot(run_id: str, network: str, version: tuple):
+    """One copy of the live weights per ``version`` (a few seconds wide while
+    training), shared by every viewer of the run."""
+    return registry().get(run_id).snapshot_model(network)
+
+
+def _live_version(run) -> tuple:
+    import time
+    if state_of(run) == "running":
+        return ("t", int(time.time() // FOLLOW_REFRESH_S))
+    return ("at", run.epoch, run.batch, state_of(run))
+
+
+def _network_choice(names: list[str], key: str) -> str:
+    if len(names) == 1:
+        return names[0]
+    return st.segmented_control("Network", names, default=names[0], required=True,
+                                format_func=NETWORK_NAMES.get, key=key,
+                                bind="query-params", persist_state="session")
+
+
+def _live_source(run, network_key: str) -> ModelSource:
+    names = [name for name in ("scratch", "concise") if name in run.models]
+    network = _network_choice(names, network_key)
+    model = live_snapshot(run.id, network, _live_version(run))
+    progress = run.progress()
+    role = "you control it" if is_owner(run) else "read-only"
+    label = (f"Live run `{run.id}` ({state_of(run)}, {role}) — {NETWORK_NAMES[network]} at epoch "
+             f"{progress['epoch']}/{progress['num_epochs']}, batch {progress['batch_in_epoch']}")
+    return ModelSource("live", label, model, run.corpus.vocab, run.corpus.keep_case,
+                       f"live:{run.id}:{network}:{_live_version(run)}", network, run,
+                       corpus=run.corpus)
+
+
+def _checkpoint_source(kind: str, name: str, checkpoint: Checkpoint, key: str) -> ModelSource:
+    model = checkpoint.model
+    network = "concise" if checkpoint.config.model == "concise" else "scratch"
+    epochs = checkpoint.history.epochs
+    trained = (f"{len(epochs)} epochs, perplexity {epochs[-1]['perplexity']:.2f}" if epochs
+               else "no training history")
+    title = "Pretrained model shipped with the app" if kind == "pretrained" else f"Checkpoint **{name}**"
+    label = (f"{title} — {NETWORK_NAMES[network]}, {model.num_hiddens} hiddens, {trained}"
+             f"{', on ' + checkpoint.corpus_name if checkpoint.corpus_name else ''}")
+    corpus = default_corpus() if checkpoint.vocab.idx_to_token == default_corpus().vocab.idx_to_token else None
+    return ModelSource(kind, label, model, checkpoint.vocab, checkpoint.keep_case, key, network,
+                       history=epochs, snapshots=checkpoint.snapshots, corpus=corpus)
+
+
+def _fresh_source() -> ModelSource:
+    corpus = default_corpus()
+    hiddens, seed = 256, 0
+    model = fresh_model(tuple(corpus.vocab.idx_to_token), hiddens, seed)
+    label = (f"Fresh, untrained model (random weights, seed {seed}, {hiddens} hiddens, vocabulary "
+             f"of {corpus.name}) — its gates show no structure yet")
+    return ModelSource("fresh", label, model, corpus.vocab, corpus.keep_case,
+                       f"fresh:{len(corpus.vocab)}:{hiddens}:{seed}", corpus=corpus)
+
+
+def available_sources(run) -> list[str]:
+    kinds = []
+    if run is not None and run.models:
+        kinds.append("live")
+    if loaded_checkpoint() is not None:
+        kinds.append("checkpoint")
+    if pretrained_checkpoint()[0] is not None:
+        kinds.append("pretrained")
+    return kinds + ["fresh"]
+
+
+def model_source(run, key_prefix: str = "") -> ModelSource:
+    """The model-source picker: live run, loaded checkpoint, pretrained asset
+    or a fresh model, with a banner that says which one is shown."""
+    kinds = available_sources(run)
+    kind = st.segmented_control("Model source", kinds, default=kinds[0], required=True,
+                                format_func=SOURCE_TITLES.get, key=f"{key_prefix}source",
+                                bind="query-params", persist_state="session")
+    if kind == "live":
+        source = _live_source(run, f"{key_prefix}net")
+    elif kind == "checkpoint":
+        name, checkpoint = loaded_checkpoint()
+        source = _checkpoint_source("checkpoint", name, checkpoint,
+                                    f"ckpt:{st.session_state[CHECKPOINT_KEY]}")
+    elif kind == "pretrained":
+        checkpoint, _ = pretrained_checkpoint()
+        source = _checkpoint_source("pretrained", PRETRAINED_PATH.name, checkpoint,
+                                    f"pretrained:{PRETRAINED_PATH.stat().st_mtime}")
+    else:
+        source = _fresh_source()
+    banner = st.info if kind != "fresh" else st.warning
+    banner(source.label, icon=":material/memory:")
+    _, problem = pretrained_checkpoint()
+    if problem:
+        st.caption(f"The shipped pretrained model could not be loaded: {problem}")
+    return source
+
+
+# ---------------------------------------------------------------- probe text
+
+def probe_text(key: str = "probe", default: str = DEFAULT_PROBE) -> str | None:
+    """The probe text box (bound to the URL); None with a message when empty."""
+    text = st.text_input("Probe text", value=default, key=key, max_chars=MAX_PROBE_CHARS,
+                         bind="query-params", persist_state="session",
+                         help="Any text: the model reads it one character at a time. "
+                              "Characters outside the model's vocabulary are shown as ⍰ (<unk>).")
+    if not text.strip():
+        st.info("Type a probe text to see what the model does with it.")
+        return None
+    return text
