@@ -1,2 +1,70 @@
+"""Compare with nn.GRU: lockstep curves from one run, the two formulations
+side by side, and an equivalence lab that shows where they differ."""
 import streamlit as st
-st.title('compare')
+
+from pages import charts, common
+
+SEED_EQUATIONS = r"""
+\begin{aligned}
+\mathbf{R}_t &= \sigma(\mathbf{X}_t \mathbf{W}_{xr} + \mathbf{H}_{t-1}\mathbf{W}_{hr} + \mathbf{b}_r)\\
+\mathbf{Z}_t &= \sigma(\mathbf{X}_t \mathbf{W}_{xz} + \mathbf{H}_{t-1}\mathbf{W}_{hz} + \mathbf{b}_z)\\
+\tilde{\mathbf{H}}_t &= \tanh\!\big(\mathbf{X}_t \mathbf{W}_{xh} + {\color{#d62728}(\mathbf{R}_t \odot \mathbf{H}_{t-1})\,\mathbf{W}_{hh}} + \mathbf{b}_h\big)\\
+\mathbf{H}_t &= \mathbf{Z}_t \odot \mathbf{H}_{t-1} + (1 - \mathbf{Z}_t) \odot \tilde{\mathbf{H}}_t
+\end{aligned}
+"""
+
+TORCH_EQUATIONS = r"""
+\begin{aligned}
+r_t &= \sigma(W_{ir} x_t + b_{ir} + W_{hr} h_{t-1} + b_{hr})\\
+z_t &= \sigma(W_{iz} x_t + b_{iz} + W_{hz} h_{t-1} + b_{hz})\\
+n_t &= \tanh\!\big(W_{in} x_t + b_{in} + {\color{#d62728} r_t \odot (W_{hn} h_{t-1} + b_{hn})}\big)\\
+h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}
+\end{aligned}
+"""
+
+
+def lockstep_curves(run) -> None:
+    st.subheader("Lockstep training: same batches, same order")
+    if run is None or len(run.models) < 2:
+        st.info("Start a run with **Model: Both, in lockstep** on the Train page to see the "
+                "from-scratch GRU and nn.GRU trained side by side on identical batches.")
+        return
+
+    @st.fragment(run_every=common.refresh_interval(run, common.TRAIN_REFRESH_S))
+    def curves():
+        metrics = common.run_metrics(run)
+        epochs = {model: metrics.epochs_of(model) for model in run.models}
+        left, right = st.columns(2)
+        with left:
+            common.show_chart(charts.per_epoch_figure(epochs, "perplexity", "Perplexity per epoch",
+                                                      "perplexity"), key="cmp_ppl")
+        with right:
+            common.show_chart(charts.per_epoch_figure(epochs, "tokens_per_second",
+                                                      "Training speed", "tokens / s"),
+                              key="cmp_speed")
+        common.rerun_once_when_finished(run, "compare")
+
+    curves()
+
+
+def formulations() -> None:
+    st.subheader("Two ways to write the candidate state")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**d2l (the seed): reset before the matmul**")
+        st.latex(SEED_EQUATIONS)
+    with right:
+        st.markdown("**PyTorch `nn.GRU` / cuDNN: reset after the matmul**")
+        st.latex(TORCH_EQUATIONS)
+    st.markdown(
+        "The gates agree (PyTorch's two biases add up to d2l's one). The candidate does not: "
+        "d2l multiplies the reset gate into $\\mathbf{H}_{t-1}$ *before* the recurrent matmul; "
+        "PyTorch multiplies it into the matmul's *result*, which carries its own bias "
+        "$b_{hn}$ — a term the seed has no place for. PyTorch also writes the blend with "
+        "$z$ and $1-z$ swapped in order only; the roles are the same.")
+
+
+st.title("Compare with nn.GRU")
+run = common.followed_run()
+lockstep_curves(run)
+formulations()

@@ -1,0 +1,220 @@
+"""The Streamlit app, driven headless with AppTest: every page with no run,
+a tiny live run through Start -> Pause -> Resume -> Stop, bad inputs, and a
+run shared between a presenter's and a viewer's session.
+
+AppTest never fires ``run_every`` timers: each ``at.run()`` is one refresh."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import REPO
+
+APP = str(REPO / "app.py")
+PAGES = ["pages/train.py", "pages/gates.py", "pages/compare.py", "pages/step.py",
+         "pages/explore.py"]
+# A run that trains an epoch in a fraction of a second on a shared core.
+TINY_RUN = {"hiddens": "8", "batch": "4", "steps": "5", "epochs": "400", "max_tokens": "1000"}
+WAIT_S = 20
+
+
+@pytest.fixture
+def registry(monkeypatch, data_cache):
+    """A private run registry per test (the app reaches it through
+    ``gru_core.live.get_registry``); every run is stopped afterwards."""
+    from gru_core import live
+    from pages import common
+    registry = live.RunRegistry(idle_timeout_s=600)
+    monkeypatch.setattr(live, "get_registry", lambda: registry)
+    common.registry.clear()
+    yield registry
+    registry.shutdown()
+    common.registry.clear()
+
+
+def new_app(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(query)
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def plot_specs(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def texts(elements) -> str:
+    return "\n".join(str(element.value) for element in elements)
+
+
+def wait_until(predicate, timeout: float = WAIT_S) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the run")
+        time.sleep(0.05)
+
+
+def the_run(registry):
+    runs = registry.list_runs()
+    assert len(runs) == 1, runs
+    return runs[0]
+
+
+# ---------------------------------------------------------------- no run
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_loads_without_a_run(registry, page):
+    at = new_app().run()
+    assert_clean(at)
+    at.switch_page(page).run()
+    assert_clean(at)
+    assert at.title, f"{page} shows no title"
+    assert not registry.list_runs()
+
+
+def test_train_page_shows_the_corpus_and_d2l_defaults(registry):
+    at = new_app().run()
+    assert_clean(at)
+    assert "The Time Machine" in texts(at.caption)
+    assert "vocabulary of 28 tokens" in texts(at.caption)
+    values = {widget.key: widget.value for widget in at.number_input}
+    assert values["hiddens"] == 256 and values["batch"] == 32 and values["steps"] == 35
+    assert values["lr"] == 1.0 and values["epochs"] == 500 and values["clip"] == 1.0
+    assert at.radio(key="model").value == "scratch"
+    assert at.toggle(key="random_iter").value is False  # sequential, as d2l
+
+
+# ---------------------------------------------------------------- a live run
+
+def test_tiny_run_start_pause_resume_stop(registry):
+    at = new_app(**TINY_RUN).run()
+    assert_clean(at)
+    at.button(key="start").click().run()
+    assert_clean(at)
+    run = the_run(registry)
+    assert run.config.num_hiddens == 8 and run.config.num_epochs == 400
+    wait_until(lambda: run.epoch >= 2)
+    at.run()  # one refresh of the live panel
+    assert_clean(at)
+    perplexity = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    assert len(perplexity["y"]) >= 2 and all(1 < y < 40 for y in perplexity["y"])
+
+    at.button(key="pause").click().run()
+    assert_clean(at)
+    assert run.state.value == "paused"
+    frozen = run.batch
+    time.sleep(0.3)
+    assert run.batch == frozen
+    assert at.button(key="resume")  # the Pause button became Resume
+
+    at.button(key="resume").click().run()
+    wait_until(lambda: run.batch > frozen)
+    assert run.state.value == "running"
+
+    at.button(key="stop").click().run()
+    assert_clean(at)
+    assert run.state.value == "stopped"
+    assert run.wait(WAIT_S)
+    at.run()
+    assert "stopped" in at.get("progress")[0].proto.text
+
+
+def test_step_batch_and_epoch_while_paused_and_change_lr(registry):
+    at = new_app(**TINY_RUN).run()
+    at.button(key="start").click().run()
+    run = the_run(registry)
+    at.button(key="pause").click().run()
+    before = run.batch
+    at.button(key="step_batch").click().run()
+    wait_until(lambda: run.batch == before + 1 and run.wait_idle(0))
+    epoch = run.epoch
+    at.run()
+    at.button(key="step_epoch").click().run()
+    wait_until(lambda: run.epoch == epoch + 1 and run.wait_idle(0))
+    at.run()
+    at.number_input(key=f"live_lr_{run.id}").set_value(0.5).run()
+    at.button(key="apply_lr").click().run()
+    assert_clean(at)
+    assert run.lr == 0.5
+    at.button(key="stop").click().run()
+
+
+# ---------------------------------------------------------------- sharing
+
+def test_viewer_follows_the_presenters_run_read_only(registry):
+    owner = new_app(**TINY_RUN).run()
+    owner.button(key="start").click().run()
+    run = the_run(registry)
+    viewer = new_app(run=run.id).run()
+    assert_clean(viewer)
+    assert "read-only" in texts(viewer.info)
+    for command in ("pause", "stop", "step_batch", "apply_lr", "start"):
+        assert not [b for b in viewer.button if b.key == command], command
+    wait_until(lambda: run.epoch >= 1)
+    owner.run()
+    viewer.run()
+    seen_by = [plot_specs(session)[0]["data"][0]["y"] for session in (owner, viewer)]
+    assert seen_by[0] and seen_by[1][: len(seen_by[0])] == seen_by[0][: len(seen_by[1])]
+    # the viewer's session holds no token: the registry refuses its commands
+    from gru_core.live import PermissionDenied
+    with pytest.raises(PermissionDenied):
+        registry.control(run.id, viewer.session_state["owner_tokens"].get(run.id)
+                         if "owner_tokens" in viewer.session_state else None, "pause")
+    owner.button(key="stop").click().run()
+    viewer.run()
+    assert_clean(viewer)
+    assert run.state.value == "stopped"
+
+
+def test_unknown_shared_run_gets_a_message(registry):
+    at = new_app(run="no-such-run").run()
+    assert_clean(at)
+    assert "no-such-run" in texts(at.warning)
+
+
+# ---------------------------------------------------------------- bad inputs
+
+@pytest.mark.parametrize("name, payload, expected", [
+    ("empty.txt", b"", "empty"),
+    ("scan.txt", b"%PDF-1.7 binary", "PDF"),
+    ("latin1.txt", "caf\u00e9 na\u00efve".encode("latin-1"), "UTF-8"),
+])
+def test_bad_corpus_uploads_get_messages(registry, name, payload, expected):
+    at = new_app(corpus="Your own text file").run()
+    at.file_uploader(key="corpus_upload").set_value((name, payload, "text/plain")).run()
+    assert_clean(at)
+    assert expected in texts(at.error)
+    assert at.button(key="start").disabled
+
+
+def test_text_too_short_for_one_batch_is_refused_at_start(registry):
+    at = new_app(corpus="Your own text file").run()
+    at.file_uploader(key="corpus_upload").set_value(
+        ("short.txt", b"a tiny text of a few words", "text/plain")).run()
+    at.button(key="start").click().run()
+    assert_clean(at)
+    assert "too short for one batch" in texts(at.error)
+    assert not registry.list_runs()
+
+
+def test_bad_checkpoint_upload_gets_a_message(registry):
+    at = new_app().run()
+    at.file_uploader(key="train_ckpt_upload").set_value(
+        ("model.pt", b"\x00\x01 definitely not a checkpoint", "application/octet-stream")).run()
+    assert_clean(at)
+    assert "not a readable checkpoint" in texts(at.error)
+
+
+def test_out_of_range_values_in_the_url_are_ignored(registry):
+    at = new_app(hiddens="0", lr="-3", epochs="many", model="rnn").run()
+    assert_clean(at)
+    values = {widget.key: widget.value for widget in at.number_input}
+    assert values["hiddens"] == 256 and values["lr"] == 1.0 and values["epochs"] == 500
+    assert at.radio(key="model").value == "scratch"
