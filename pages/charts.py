@@ -1,70 +1,62 @@
-"""Training curves as plain Plotly dicts (not ``go.Figure``: a dict builds and
-serialises several times faster, which matters on every live tick).
-
-Every figure has a constant ``uirevision`` so a user's zoom survives the
-refreshes, and long histories are downsampled before they are drawn.
-"""
+"""Live training charts built from a run's metric records. Epoch curves and the
+loss curve come from ``gru_core.figures``; the gradient-norm view with its
+clipping events is the one chart figures.py does not have yet."""
 from __future__ import annotations
 
-from pages.common import NETWORK_NAMES, downsample_stride
+import numpy as np
+import plotly.graph_objects as go
 
-MODEL_COLOURS = {"scratch": "#1f77b4", "concise": "#ff7f0e"}
-MAX_POINTS = 1500
+from gru_core import figures
+from pages.common import NETWORK_NAMES
 
-
-def _layout(title: str, x_title: str, y_title: str, **extra) -> dict:
-    return {"title": {"text": title}, "uirevision": title, "height": 320,
-            "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
-            "xaxis": {"title": {"text": x_title}}, "yaxis": {"title": {"text": y_title}},
-            "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1,
-                       "xanchor": "right"}, **extra}
+MAX_POINTS = figures.MAX_CURVE_POINTS
 
 
-def _line(x, y, model: str, **extra) -> dict:
-    return {"type": "scatter", "mode": "lines+markers" if len(x) < 60 else "lines",
-            "x": x, "y": y, "name": NETWORK_NAMES.get(model, model),
-            "line": {"color": MODEL_COLOURS.get(model)}, **extra}
+def epoch_curves(epochs_by_model: dict[str, list[dict]], metric: str) -> go.Figure:
+    """Perplexity or tokens/s per epoch, one line per network (lockstep overlaid)."""
+    named = {NETWORK_NAMES[model]: records for model, records in epochs_by_model.items()}
+    return figures.epoch_curves(named, metric)
 
 
-def per_epoch_figure(epochs_by_model: dict[str, list[dict]], field: str, title: str,
-                     y_title: str, log_y: bool = False) -> dict:
-    """One line per model over epochs (perplexity, tokens/s)."""
+def loss_curve(batches) -> go.Figure:
+    losses = {NETWORK_NAMES[model]: [r["loss"] for r in batches if r["model"] == model]
+              for model in NETWORK_NAMES}
+    return figures.batch_loss_curve({name: values for name, values in losses.items() if values})
+
+
+def gradient_figure(batches, clip_theta: float) -> go.Figure:
+    """Gradient norm before clipping per batch (log scale), the threshold θ as a
+    dashed line, and the batches that were clipped marked with red crosses."""
     data = []
-    for model, records in epochs_by_model.items():
-        records = records[::downsample_stride(len(records), MAX_POINTS)]
-        data.append(_line([r["epoch"] for r in records], [r[field] for r in records], model))
-    layout = _layout(title, "epoch", y_title)
-    if log_y:
-        layout["yaxis"]["type"] = "log"
-    return {"data": data, "layout": layout}
-
-
-def batch_figure(batches, clip_theta: float) -> dict:
-    """Per-batch loss (left axis) and gradient norm (right axis) with clipping
-    events marked and the clipping threshold drawn."""
-    data = []
-    for model in ("scratch", "concise"):
+    for i, model in enumerate(NETWORK_NAMES):
         records = [r for r in batches if r["model"] == model]
         if not records:
             continue
-        stride = downsample_stride(len(records), MAX_POINTS)
+        stride = max(1, -(-len(records) // MAX_POINTS))
         shown = records[::stride]
-        steps = [r["step"] for r in shown]
         name = NETWORK_NAMES[model]
-        data.append(_line(steps, [r["loss"] for r in shown], model, name=f"loss · {name}"))
-        data.append(_line(steps, [r["grad_norm"] for r in shown], model, yaxis="y2",
-                          name=f"grad norm · {name}", opacity=0.45,
-                          line={"color": MODEL_COLOURS[model], "dash": "dot"}))
+        data.append({"type": "scatter", "mode": "lines", "name": f"{name}: gradient norm",
+                     "x": np.array([r["step"] for r in shown]),
+                     "y": np.array([r["grad_norm"] for r in shown]),
+                     "line": {"color": figures.SERIES_COLOURS[i], "width": 2}})
         clipped = [r for r in shown if r["clipped"]]
-        data.append({"type": "scatter", "mode": "markers", "yaxis": "y2",
-                     "x": [r["step"] for r in clipped], "y": [r["grad_norm"] for r in clipped],
-                     "name": f"clipped · {name}", "marker": {"symbol": "x", "size": 5,
-                                                             "color": "#d62728"}})
-    layout = _layout("Per-batch loss and gradient norm", "batch", "cross-entropy loss",
-                     yaxis2={"title": {"text": "gradient norm (before clipping)"},
-                             "overlaying": "y", "side": "right", "type": "log",
-                             "showgrid": False},
-                     shapes=[{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y2",
-                              "y0": clip_theta, "y1": clip_theta,
-                              "line": {"color": "#d62728", "dash": "dash", "width": 1}}])
-    return {"data": data, "layout": layout}
+        share = sum(r["clipped"] for r in records) / len(records)
+        data.append({"type": "scatter", "mode": "markers",
+                     "name": f"{name}: clipped ({share:.0%} of batches)",
+                     "x": np.array([r["step"] for r in clipped]),
+                     "y": np.array([r["grad_norm"] for r in clipped]),
+                     "marker": {"symbol": "x", "size": 6, "color": "#d62728"}})
+    layout = {"title": {"text": "Gradient norm per batch, before clipping"},
+              "template": "plotly_white", "font": {"size": figures.FONT_SIZE}, "height": 420,
+              "uirevision": "grad-norm", "margin": {"l": 80, "r": 30, "t": 70, "b": 60},
+              "xaxis": {"title": {"text": "batch"}},
+              "yaxis": {"title": {"text": "‖g‖ (log)"}, "type": "log"},
+              "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom"}}
+    layout["shapes"] = [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y",
+                         "y0": clip_theta, "y1": clip_theta,
+                         "line": {"color": "#d62728", "dash": "dash", "width": 2}}]
+    layout["annotations"] = [{"xref": "paper", "x": 0, "xanchor": "left", "yref": "y",
+                              "y": np.log10(clip_theta), "text": f"clip θ = {clip_theta:g}",
+                              "showarrow": False, "yanchor": "bottom",
+                              "font": {"color": "#d62728"}}]
+    return go.Figure({"data": data, "layout": layout})

@@ -16,13 +16,15 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import plotly.graph_objects as go
 import streamlit as st
 from torch import nn
 
 from gru_core.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from gru_core.data import (Corpus, CorpusError, Vocab, load_corpus_time_machine,
                            load_generated_corpus, load_text)
-from gru_core.models import make_model
+from gru_core import interpret
+from gru_core.models import GateTrace, make_model
 
 REPO = Path(__file__).resolve().parents[1]
 PRETRAINED_PATH = REPO / "assets" / "pretrained_gru.pt"
@@ -254,13 +256,11 @@ PLOTLY_CONFIG = {"displaylogo": False,
 def show_chart(figure, key: str | None = None) -> None:
     """``st.plotly_chart`` with the app's conventions: full width, a PNG export
     button, larger fonts in presentation mode."""
-    if isinstance(figure, dict) and not figure.get("data"):
-        figure["data"] = [{"type": "scatter", "x": [], "y": []}]  # plotly refuses no traces
+    figure = go.Figure(figure) if isinstance(figure, dict) else figure
+    if not figure.data:
+        figure.add_scatter(x=[], y=[], showlegend=False)  # plotly refuses a figure without traces
     if presenting():
-        if isinstance(figure, dict):
-            figure.setdefault("layout", {}).setdefault("font", {})["size"] = 19
-        else:
-            figure.update_layout(font_size=19)
+        figure.update_layout(font_size=22)
     st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key=key)
 
 
@@ -417,6 +417,11 @@ def fresh_model(tokens: tuple[str, ...], num_hiddens: int, seed: int) -> nn.Modu
     return make_model("scratch", len(tokens), num_hiddens, "cpu", seed)
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def fresh_concise(tokens: tuple[str, ...], num_hiddens: int, seed: int) -> nn.Module:
+    return make_model("concise", len(tokens), num_hiddens, "cpu", seed)
+
+
 @st.cache_resource(show_spinner=False, max_entries=16, ttl=120)
 def live_snapshot(run_id: str, network: str, version: tuple):
     """One copy of the live weights per ``version`` (a few seconds wide while
@@ -424,31 +429,21 @@ def live_snapshot(run_id: str, network: str, version: tuple):
     return registry().get(run_id).snapshot_model(network)
 
 
-def _live_version(run) -> tuple:
+def live_version(run) -> tuple:
     import time
     if state_of(run) == "running":
         return ("t", int(time.time() // FOLLOW_REFRESH_S))
     return ("at", run.epoch, run.batch, state_of(run))
 
 
-def _network_choice(names: list[str], key: str) -> str:
-    if len(names) == 1:
-        return names[0]
-    return st.segmented_control("Network", names, default=names[0], required=True,
-                                format_func=NETWORK_NAMES.get, key=key,
-                                bind="query-params", persist_state="session")
-
-
-def _live_source(run, network_key: str) -> ModelSource:
-    names = [name for name in ("scratch", "concise") if name in run.models]
-    network = _network_choice(names, network_key)
-    model = live_snapshot(run.id, network, _live_version(run))
+def _live_source(run, network: str) -> ModelSource:
+    model = live_snapshot(run.id, network, live_version(run))
     progress = run.progress()
     role = "you control it" if is_owner(run) else "read-only"
     label = (f"Live run `{run.id}` ({state_of(run)}, {role}) — {NETWORK_NAMES[network]} at epoch "
              f"{progress['epoch']}/{progress['num_epochs']}, batch {progress['batch_in_epoch']}")
     return ModelSource("live", label, model, run.corpus.vocab, run.corpus.keep_case,
-                       f"live:{run.id}:{network}:{_live_version(run)}", network, run,
+                       f"live:{run.id}:{network}:{live_version(run)}", network, run,
                        corpus=run.corpus)
 
 
@@ -458,10 +453,12 @@ def _checkpoint_source(kind: str, name: str, checkpoint: Checkpoint, key: str) -
     epochs = checkpoint.history.epochs
     trained = (f"{len(epochs)} epochs, perplexity {epochs[-1]['perplexity']:.2f}" if epochs
                else "no training history")
-    title = "Pretrained model shipped with the app" if kind == "pretrained" else f"Checkpoint **{name}**"
+    title = ("Pretrained model shipped with the app" if kind == "pretrained"
+             else f"Checkpoint **{name}**")
     label = (f"{title} — {NETWORK_NAMES[network]}, {model.num_hiddens} hiddens, {trained}"
              f"{', on ' + checkpoint.corpus_name if checkpoint.corpus_name else ''}")
-    corpus = default_corpus() if checkpoint.vocab.idx_to_token == default_corpus().vocab.idx_to_token else None
+    corpus = default_corpus()
+    corpus = corpus if checkpoint.vocab.idx_to_token == corpus.vocab.idx_to_token else None
     return ModelSource(kind, label, model, checkpoint.vocab, checkpoint.keep_case, key, network,
                        history=epochs, snapshots=checkpoint.snapshots, corpus=corpus)
 
@@ -487,31 +484,56 @@ def available_sources(run) -> list[str]:
     return kinds + ["fresh"]
 
 
-def model_source(run, key_prefix: str = "") -> ModelSource:
-    """The model-source picker: live run, loaded checkpoint, pretrained asset
-    or a fresh model, with a banner that says which one is shown."""
+@dataclass(frozen=True)
+class SourceChoice:
+    kind: str
+    network: str = "scratch"
+
+
+def source_picker(run) -> SourceChoice:
+    """The model-source widgets (shared by every page, bound to the URL): live
+    run, loaded checkpoint, pretrained asset or a fresh model; for a lockstep
+    run, which of its two networks."""
     kinds = available_sources(run)
-    kind = st.segmented_control("Model source", kinds, default=kinds[0], required=True,
-                                format_func=SOURCE_TITLES.get, key=f"{key_prefix}source",
-                                bind="query-params", persist_state="session")
+    columns = st.columns([3, 2])
+    kind = columns[0].segmented_control(
+        "Model source", kinds, default=kinds[0], required=True, format_func=SOURCE_TITLES.get,
+        key="source", bind="query-params", persist_state="session")
+    network = "scratch"
     if kind == "live":
-        source = _live_source(run, f"{key_prefix}net")
-    elif kind == "checkpoint":
+        names = list(run.models)
+        network = names[0] if len(names) == 1 else columns[1].segmented_control(
+            "Network", names, default=names[0], required=True, format_func=NETWORK_NAMES.get,
+            key="net", bind="query-params", persist_state="session")
+    return SourceChoice(kind, network)
+
+
+def resolve_source(choice: SourceChoice, run) -> ModelSource:
+    """The chosen model, with a banner that says which one is shown. Call it
+    inside a live fragment to follow the training run."""
+    if choice.kind == "live" and run is not None:
+        source = _live_source(run, choice.network)
+    elif choice.kind == "checkpoint" and loaded_checkpoint() is not None:
         name, checkpoint = loaded_checkpoint()
         source = _checkpoint_source("checkpoint", name, checkpoint,
                                     f"ckpt:{st.session_state[CHECKPOINT_KEY]}")
-    elif kind == "pretrained":
+    elif choice.kind == "pretrained" and pretrained_checkpoint()[0] is not None:
         checkpoint, _ = pretrained_checkpoint()
         source = _checkpoint_source("pretrained", PRETRAINED_PATH.name, checkpoint,
                                     f"pretrained:{PRETRAINED_PATH.stat().st_mtime}")
     else:
         source = _fresh_source()
-    banner = st.info if kind != "fresh" else st.warning
+    banner = st.warning if source.kind == "fresh" else st.info
     banner(source.label, icon=":material/memory:")
     _, problem = pretrained_checkpoint()
     if problem:
         st.caption(f"The shipped pretrained model could not be loaded: {problem}")
     return source
+
+
+def following(choice: SourceChoice, run) -> float | None:
+    """How often a view that shows the live model should refresh (None: never)."""
+    return refresh_interval(run, FOLLOW_REFRESH_S) if choice.kind == "live" else None
 
 
 # ---------------------------------------------------------------- probe text
@@ -521,8 +543,40 @@ def probe_text(key: str = "probe", default: str = DEFAULT_PROBE) -> str | None:
     text = st.text_input("Probe text", value=default, key=key, max_chars=MAX_PROBE_CHARS,
                          bind="query-params", persist_state="session",
                          help="Any text: the model reads it one character at a time. "
-                              "Characters outside the model's vocabulary are shown as ⍰ (<unk>).")
+                              "Characters outside the model's vocabulary are outlined in red "
+                              "and read as <unk>.")
     if not text.strip():
-        st.info("Type a probe text to see what the model does with it.")
+        st.info("The probe text is empty: type a sentence for the model to read.")
         return None
     return text
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _cached_trace(source_key: str, indices: tuple[int, ...], _model) -> GateTrace:
+    return interpret.readable_cell(_model).trace(list(indices))
+
+
+def probe_trace(source: ModelSource, text: str):
+    """(Probe, GateTrace) of the text through the source's model, or None after
+    a message. Traces are shared between sessions while the weights are the same."""
+    try:
+        probe = interpret.encode_probe(text, source.vocab,
+                                       lowercase=interpret.suggests_lowercase(source.vocab))
+    except ValueError as exc:
+        st.error(str(exc))
+        return None
+    if probe.unknown_positions:
+        missing = sorted({probe.text[t] for t in probe.unknown_positions})
+        st.caption(f"Not in the model's vocabulary, read as `<unk>` (outlined in red): "
+                   f"{' '.join(repr(c) for c in missing)}")
+    trace = _cached_trace(source.key, tuple(int(i) for i in probe.indices), source.model)
+    return probe, trace
+
+
+def unit_picker(num_hiddens: int, key: str = "unit", label: str = "Unit") -> int:
+    """A unit number that stays valid when the model (and its size) changes."""
+    if st.session_state.get(key, 0) >= num_hiddens:
+        st.session_state[key] = num_hiddens - 1
+    return int(st.number_input(label, min_value=0, max_value=num_hiddens - 1, value=0, key=key,
+                               bind="query-params", persist_state="session",
+                               help=f"0 to {num_hiddens - 1}"))

@@ -2,6 +2,8 @@
 side by side, and an equivalence lab that shows where they differ."""
 import streamlit as st
 
+from gru_core import figures, interpret
+from gru_core.models import ConciseGRU
 from pages import charts, common
 
 SEED_EQUATIONS = r"""
@@ -36,12 +38,9 @@ def lockstep_curves(run) -> None:
         epochs = {model: metrics.epochs_of(model) for model in run.models}
         left, right = st.columns(2)
         with left:
-            common.show_chart(charts.per_epoch_figure(epochs, "perplexity", "Perplexity per epoch",
-                                                      "perplexity"), key="cmp_ppl")
+            common.show_chart(charts.epoch_curves(epochs, "perplexity"), key="cmp_ppl")
         with right:
-            common.show_chart(charts.per_epoch_figure(epochs, "tokens_per_second",
-                                                      "Training speed", "tokens / s"),
-                              key="cmp_speed")
+            common.show_chart(charts.epoch_curves(epochs, "tokens_per_second"), key="cmp_speed")
         common.rerun_once_when_finished(run, "compare")
 
     curves()
@@ -64,7 +63,45 @@ def formulations() -> None:
         "$z$ and $1-z$ swapped in order only; the roles are the same.")
 
 
+def parity_model(run) -> tuple[ConciseGRU, str, object]:
+    """The nn.GRU to test: the live run's, a loaded nn.GRU checkpoint, or a fresh one."""
+    if run is not None and "concise" in run.models:
+        model = common.live_snapshot(run.id, "concise", common.live_version(run))
+        return model, f"the live run's nn.GRU (epoch {run.epoch})", run.corpus.vocab
+    loaded = common.loaded_checkpoint()
+    if loaded is not None and isinstance(loaded[1].model, ConciseGRU):
+        return loaded[1].model, f"nn.GRU from checkpoint {loaded[0]}", loaded[1].vocab
+    corpus = common.default_corpus()
+    model = common.fresh_concise(tuple(corpus.vocab.idx_to_token), 256, 0)
+    return model, "a fresh nn.GRU (256 hiddens, seed 0)", corpus.vocab
+
+
+def equivalence_lab(run) -> None:
+    st.subheader("Equivalence lab")
+    model, label, vocab = parity_model(run)
+    st.markdown(f"Copy the weights of {label} into the from-scratch cell, run both over the "
+                f"probe text and compare the hidden states and outputs step by step.")
+    text = common.probe_text()
+    if text is None:
+        return
+    try:
+        probe = interpret.encode_probe(text, vocab, lowercase=interpret.suggests_lowercase(vocab))
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    report = interpret.parity_lab(model, probe.indices)
+    worst = report.max_diff
+    left, right = st.columns(2)
+    left.metric("Reset after (nn.GRU's convention): max |Δ|", f"{worst['reset-after']:.1e}",
+                help="Float rounding: the two compute the same function.")
+    right.metric("Reset before (d2l's seed cell): max |Δ|", f"{worst['reset-before']:.1e}",
+                 help="A different function: R multiplies H before the matmul, and b_hn "
+                      "has no place in it.")
+    common.show_chart(figures.parity_figure(report), key="parity")
+
+
 st.title("Compare with nn.GRU")
 run = common.followed_run()
 lockstep_curves(run)
 formulations()
+equivalence_lab(run)

@@ -1,2 +1,65 @@
+"""Gates: what the update gate Z, reset gate R, candidate H̃ and hidden state H
+do on every character of a probe text, and one unit up close."""
 import streamlit as st
-st.title('gates')
+
+from gru_core import figures, interpret
+from pages import common
+
+ORDER_NAMES = {"none": "unit number", "mean": "mean activation", "cluster": "clustered"}
+UNIT_VIEWS = {"update_gate": "Z (update)", "reset_gate": "R (reset)", "hidden": "H (state)"}
+
+
+def heatmaps(probe, trace) -> None:
+    order_by = st.segmented_control("Order units by", list(ORDER_NAMES), default="none",
+                                    required=True, format_func=ORDER_NAMES.get, key="order",
+                                    bind="query-params", persist_state="session",
+                                    help="Mean: highest mean hidden state first. Clustered: "
+                                         "units whose hidden states move together sit together.")
+    order = interpret.order_units(trace.hidden, order_by)
+    common.show_chart(figures.gate_panels(trace, probe.chars, order, probe.unknown_positions),
+                      key="gate_panels")
+
+
+def one_unit(probe, trace, source) -> None:
+    st.subheader("One unit, character by character")
+    left, right = st.columns([1, 3])
+    with left:
+        unit = common.unit_picker(source.model.num_hiddens)
+    with right:
+        view = st.segmented_control("Colour the text by", list(UNIT_VIEWS), default="hidden",
+                                    required=True, format_func=UNIT_VIEWS.get, key="unit_view",
+                                    bind="query-params", persist_state="session")
+    values = getattr(trace, view)[:, unit]
+    st.html(figures.colored_text_html(probe.chars, values, view, probe.unknown_positions,
+                                      label=f"{interpret.QUANTITY_SYMBOLS[view]}[{unit}]"))
+    st.caption(f"Unit {unit}: {interpret.QUANTITY_NAMES[view]} ranges from {values.min():+.3f} "
+               f"to {values.max():+.3f} over this text. Hover a character for its value.")
+    predictions = interpret.top_k(trace, source.vocab, k=5)
+    common.show_chart(figures.top_k_strip(probe.chars, predictions, probe.unknown_positions),
+                      key="top_k")
+
+
+st.title("Gates")
+st.caption("Each column is one character the model reads; each row one hidden unit. "
+           "Z near 1 keeps the old state, R near 0 forgets it when forming the candidate H̃.")
+run = common.followed_run()
+choice = common.source_picker(run)
+text = common.probe_text()
+
+
+@st.fragment(run_every=common.following(choice, run))
+def views():
+    source = common.resolve_source(choice, run)
+    if text is None:
+        return
+    result = common.probe_trace(source, text)
+    if result is None:
+        return
+    probe, trace = result
+    heatmaps(probe, trace)
+    one_unit(probe, trace, source)
+    if run is not None and choice.kind == "live":
+        common.rerun_once_when_finished(run, "gates")
+
+
+views()

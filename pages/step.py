@@ -1,2 +1,95 @@
+"""Step through the math: one character position t, one unit j, every equation
+of the cell with the numbers the model actually used, checked against the trace."""
 import streamlit as st
-st.title('step')
+
+from gru_core import figures, interpret
+from pages import common
+
+CHECK_TOLERANCE = 1e-5  # float32 trace vs float64 recomputation
+
+
+def gate_equation(symbol: str, letter: str, terms, t: int, j: int) -> str:
+    clamped = r"\quad\text{(clamped)}" if terms.clamped else ""
+    return (rf"{symbol}_{{{t},{j}}} = \sigma\big(\underbrace{{{terms.input_term:+.4f}}}_{{x_t W_{{x{letter}}}}}"
+            rf" \underbrace{{{terms.hidden_term:+.4f}}}_{{H_{{t-1}} W_{{h{letter}}}}}"
+            rf" \underbrace{{{terms.bias:+.4f}}}_{{b_{letter}}}\big)"
+            rf" = \sigma({terms.pre_activation:+.4f}) = \mathbf{{{terms.value:.4f}}}{clamped}")
+
+
+def candidate_equation(details, t: int, j: int) -> str:
+    c = details.candidate
+    if details.reset_after:  # nn.GRU: r * (H W_hh + b_hh)
+        recurrent = (rf"\underbrace{{{details.reset.value:.4f} \times ({c.recurrent_unreset:+.4f})}}"
+                     rf"_{{R \odot (H_{{t-1}} W_{{hh}} + b_{{hh}})}}")
+    else:  # d2l: (R * H) W_hh
+        recurrent = (rf"\underbrace{{{c.recurrent_term:+.4f}}}_{{(R_t \odot H_{{t-1}}) W_{{hh}}}}"
+                     rf"\ \text{{(without R: }}{c.recurrent_unreset:+.4f}\text{{)}}")
+    return (rf"\tilde H_{{{t},{j}}} = \tanh\big(\underbrace{{{c.input_term:+.4f}}}_{{x_t W_{{xh}}}}"
+            rf" + {recurrent} \underbrace{{{c.bias:+.4f}}}_{{b_h}}\big)"
+            rf" = \tanh({c.pre_activation:+.4f}) = \mathbf{{{c.value:+.4f}}}")
+
+
+def blend_equation(details, t: int, j: int) -> str:
+    z = details.update.value
+    return (rf"H_{{{t},{j}}} = \underbrace{{{z:.4f} \times ({details.previous_hidden:+.4f})}}"
+            rf"_{{Z \odot H_{{t-1}}\ \text{{keep}}}} + \underbrace{{{1 - z:.4f} \times "
+            rf"({details.candidate.value:+.4f})}}_{{(1-Z) \odot \tilde H\ \text{{write}}}}"
+            rf" = {details.kept_old:+.4f} {details.added_new:+.4f} = \mathbf{{{details.hidden:+.4f}}}")
+
+
+def show_step(source, probe, trace) -> None:
+    length = len(probe.indices)
+    left, right = st.columns([3, 1])
+    with left:
+        if st.session_state.get("t", 0) >= length:
+            st.session_state["t"] = length - 1
+        t = st.slider("Position t", 0, length - 1, value=min(10, length - 1), key="t",
+                      bind="query-params", persist_state="session")
+    with right:
+        j = common.unit_picker(source.model.num_hiddens, key="unit", label="Unit j")
+    st.html(figures.colored_text_html(probe.chars, trace.hidden[:, j], "hidden",
+                                      probe.unknown_positions, highlight=t,
+                                      label=f"H[{j}]"))
+    details = interpret.step_details(source.model, trace, probe.indices, source.vocab, t, j)
+    shown_char = figures.display_char(details.char)
+    st.markdown(f"At position **t = {t}** the model reads **'{shown_char}'** (token "
+                f"{details.char_index}), so $x_t$ is one-hot and $x_t W$ picks row "
+                f"{details.char_index} of each input weight. Previous state "
+                f"$H_{{t-1,{j}}} = {details.previous_hidden:+.4f}$.")
+    st.latex(gate_equation("Z", "z", details.update, t, j))
+    st.latex(gate_equation("R", "r", details.reset, t, j))
+    st.latex(candidate_equation(details, t, j))
+    st.latex(blend_equation(details, t, j))
+    if details.max_abs_diff <= CHECK_TOLERANCE:
+        st.success(f"Checked: these numbers reproduce the model's trace at t = {t}, unit {j} "
+                   f"(largest difference {details.max_abs_diff:.1e}, float rounding).",
+                   icon=":material/check_circle:")
+    else:
+        st.error(f"The recomputed numbers differ from the trace by {details.max_abs_diff:.2e}.")
+    common.show_chart(figures.gate_diagram(details), key="gate_diagram")
+    st.caption(f"{details.keep_share:.0%} of $H_t$'s magnitude came through the keep path "
+               f"$Z \\odot H_{{t-1}}$, {1 - details.keep_share:.0%} through the write path "
+               f"$(1-Z) \\odot \\tilde H$.")
+
+
+st.title("Step through the math")
+st.caption("Pick a character and a unit: every equation of the cell, with the numbers the "
+           "model used at that step.")
+run = common.followed_run()
+choice = common.source_picker(run)
+text = common.probe_text()
+
+
+@st.fragment(run_every=common.following(choice, run))
+def step_view():
+    source = common.resolve_source(choice, run)
+    if text is None:
+        return
+    result = common.probe_trace(source, text)
+    if result is not None:
+        show_step(source, *result)
+    if run is not None and choice.kind == "live":
+        common.rerun_once_when_finished(run, "step")
+
+
+step_view()

@@ -177,17 +177,15 @@ def live_panel(run) -> None:
             st.caption(run.message)
         progress_row(run, progress, metrics)
         epochs = {model: metrics.epochs_of(model) for model in run.models}
+        batches = list(metrics.batches)
         left, right = st.columns(2)
         with left:
-            common.show_chart(charts.per_epoch_figure(epochs, "perplexity", "Perplexity per epoch",
-                                                      "perplexity"), key="ppl_chart")
+            common.show_chart(charts.epoch_curves(epochs, "perplexity"), key="ppl_chart")
+            common.show_chart(charts.loss_curve(batches), key="loss_chart")
         with right:
-            common.show_chart(charts.batch_figure(list(metrics.batches), run.config.clip_theta),
-                              key="batch_chart")
-        if not common.presenting():
-            common.show_chart(charts.per_epoch_figure(epochs, "tokens_per_second",
-                                                      "Training speed", "tokens / s"),
-                              key="speed_chart")
+            common.show_chart(charts.epoch_curves(epochs, "tokens_per_second"), key="speed_chart")
+            common.show_chart(charts.gradient_figure(batches, run.config.clip_theta),
+                              key="grad_chart")
         samples_block(metrics)
         common.rerun_once_when_finished(run, "train")
 
