@@ -5,8 +5,11 @@ run shared between a presenter's and a viewer's session.
 AppTest never fires ``run_every`` timers: each ``at.run()`` is one refresh."""
 from __future__ import annotations
 
+import base64
 import json
 import time
+
+import numpy as np
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -47,6 +50,13 @@ def assert_clean(at: AppTest) -> None:
 
 def plot_specs(at: AppTest) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def plotted(values) -> list[float]:
+    """Plotly ships numpy arrays as base64 typed arrays: decode either form."""
+    if isinstance(values, dict) and "bdata" in values:
+        return np.frombuffer(base64.b64decode(values["bdata"]), values["dtype"]).tolist()
+    return list(values)
 
 
 def texts(elements) -> str:
@@ -103,8 +113,8 @@ def test_tiny_run_start_pause_resume_stop(registry):
     wait_until(lambda: run.epoch >= 2)
     at.run()  # one refresh of the live panel
     assert_clean(at)
-    perplexity = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
-    assert len(perplexity["y"]) >= 2 and all(1 < y < 40 for y in perplexity["y"])
+    perplexity = plotted(plot_specs(at)[0]["data"][0]["y"])
+    assert len(perplexity) >= 2 and all(1 < y < 40 for y in perplexity)
 
     at.button(key="pause").click().run()
     assert_clean(at)
@@ -160,7 +170,7 @@ def test_viewer_follows_the_presenters_run_read_only(registry):
     wait_until(lambda: run.epoch >= 1)
     owner.run()
     viewer.run()
-    seen_by = [plot_specs(session)[0]["data"][0]["y"] for session in (owner, viewer)]
+    seen_by = [plotted(plot_specs(session)[0]["data"][0]["y"]) for session in (owner, viewer)]
     assert seen_by[0] and seen_by[1][: len(seen_by[0])] == seen_by[0][: len(seen_by[1])]
     # the viewer's session holds no token: the registry refuses its commands
     from gru_core.live import PermissionDenied
