@@ -137,7 +137,8 @@ def gate_panels(trace: GateTrace, chars: Sequence[str], unit_order=None,
         layout[f"yaxis{row + 1}" if row else "yaxis"] = {
             "domain": domain, "anchor": "x", "showticklabels": False,
             "title": {"text": f"{QUANTITY_SYMBOLS[quantity]}: units"}}
-    layout["xaxis"] = _char_axis(chars, labels, window, unknown_positions) | {"anchor": f"y{len(QUANTITIES)}"}
+    bottom = f"y{len(QUANTITIES)}"
+    layout["xaxis"] = _char_axis(chars, labels, window, unknown_positions) | {"anchor": bottom}
     return go.Figure({"data": data, "layout": layout})
 
 
@@ -298,7 +299,8 @@ def parity_figure(report: ParityReport, floor: float = 1e-10) -> go.Figure:
     for name in report.hidden_diff:
         for what, values, dash in (("hidden state", report.hidden_diff[name], "solid"),
                                    ("outputs", report.output_diff[name], "dot")):
-            data.append({"type": "scatter", "mode": "lines", "name": f"{PARITY_NAMES[name]}: {what}",
+            data.append({"type": "scatter", "mode": "lines",
+                         "name": f"{PARITY_NAMES[name]}: {what}",
                          "x": np.arange(len(values)), "y": np.maximum(values, floor),
                          "customdata": values,
                          "line": {"color": PARITY_COLOURS[name], "dash": dash, "width": 3},
@@ -328,13 +330,14 @@ def _amount(value: float) -> str:
 
 def _diagram_edges(details: StepDetails) -> list[tuple[str, str, float, str]]:
     """(from, to, amount, label): what flows along each path of the cell."""
-    c = details.candidate
-    previous = "H<sub>t-1</sub>"
-    return [("previous", "keep", details.previous_hidden, f"{previous} = {_amount(details.previous_hidden)}"),
+    c, previous = details.candidate, "H<sub>t-1</sub>"
+    into_candidate = c.input_term + c.bias
+    return [("previous", "keep", details.previous_hidden,
+             f"{previous} = {_amount(details.previous_hidden)}"),
             ("keep", "hidden", details.kept_old, f"Z·{previous} = {_amount(details.kept_old)}"),
             ("previous", "reset", c.recurrent_unreset, f"recurrent {_amount(c.recurrent_unreset)}"),
             ("reset", "candidate", c.recurrent_term, f"after reset {_amount(c.recurrent_term)}"),
-            ("input", "candidate", c.input_term + c.bias, f"input + bias {_amount(c.input_term + c.bias)}"),
+            ("input", "candidate", into_candidate, f"input + bias {_amount(into_candidate)}"),
             ("candidate", "write", c.value, f"H̃ = {_amount(c.value)}"),
             ("write", "hidden", details.added_new, f"(1−Z)·H̃ = {_amount(details.added_new)}")]
 
@@ -364,7 +367,8 @@ def gate_diagram(details: StepDetails) -> go.Figure:
                  "x": [DIAGRAM_NODES[n][0] for n in node_text],
                  "y": [DIAGRAM_NODES[n][1] for n in node_text], "text": list(node_text.values()),
                  "textposition": "middle center", "hoverinfo": "skip",
-                 "marker": {"size": 78, "color": "#f2f2f2", "line": {"color": "#333333", "width": 2}}})
+                 "marker": {"size": 78, "color": "#f2f2f2",
+                            "line": {"color": "#333333", "width": 2}}})
     layout = _layout(f"Step {details.position}, unit {details.unit}: where H<sub>t</sub> came from",
                      "", "", "gate-diagram", height=460, annotations=annotations)
     for axis in ("xaxis", "yaxis"):
@@ -427,3 +431,33 @@ def batch_loss_curve(losses: dict[str, Sequence[float]],
     series = {name: (np.arange(1, len(values) + 1), values) for name, values in losses.items()}
     return _curve_figure(series, "Loss per batch", "batch", "cross-entropy", "batch-loss",
                          max_points, log_y=False)
+
+
+def gradient_norm_figure(records_by_model: dict[str, Sequence[dict]], clip_theta: float,
+                         max_points: int = MAX_CURVE_POINTS) -> go.Figure:
+    """Gradient norm before clipping per batch (log scale), the threshold θ
+    dashed, clipped batches as red crosses. Records are ``{"step", "grad_norm",
+    "clipped"}``; every ``n``-th is drawn (not bucket means: spikes matter here)."""
+    data = []
+    for i, (name, records) in enumerate(records_by_model.items()):
+        shown = list(records)[::max(1, -(-len(records) // max_points))]
+        clipped = [r for r in shown if r["clipped"]]
+        share = sum(bool(r["clipped"]) for r in records) / max(len(records), 1)
+        data += [{"type": "scatter", "mode": "lines", "name": f"{name}: gradient norm",
+                  "x": np.array([r["step"] for r in shown]),
+                  "y": np.array([r["grad_norm"] for r in shown], np.float64),
+                  "line": {"color": SERIES_COLOURS[i % len(SERIES_COLOURS)], "width": 2}},
+                 {"type": "scatter", "mode": "markers",
+                  "name": f"{name}: clipped ({share:.0%} of batches)",
+                  "x": np.array([r["step"] for r in clipped]),
+                  "y": np.array([r["grad_norm"] for r in clipped], np.float64),
+                  "marker": {"symbol": "x", "size": 7, "color": NEGATIVE}}]
+    steps = [r["step"] for records in records_by_model.values() for r in records] or [0, 1]
+    data.append({"type": "scatter", "mode": "lines", "name": f"clip θ = {clip_theta:g}",
+                 "x": [min(steps), max(steps)], "y": [clip_theta, clip_theta], "hoverinfo": "skip",
+                 "line": {"color": NEGATIVE, "dash": "dash", "width": 2}})
+    layout = _layout("Gradient norm per batch, before clipping", "batch", "‖g‖ (log)",
+                     "grad-norm", height=420, legend={"orientation": "h", "y": 1.02,
+                                                      "yanchor": "bottom"})
+    layout["yaxis"]["type"] = "log"
+    return go.Figure({"data": data, "layout": layout})

@@ -35,7 +35,7 @@ GATES = ("update_gate", "reset_gate")
 MAX_PROBE_CHARS = 2000
 # Long stretches run as parallel segments; each starts this many characters
 # early so its state has settled before its own characters come (see long_trace).
-SEGMENT_LENGTH = 256
+SEGMENT_LENGTH = 128
 WARMUP = 64
 
 
@@ -56,10 +56,10 @@ def model_from_state_dict(state_dict: dict) -> nn.Module:
     """Rebuild a model from a (possibly float16) snapshot state_dict, as float32
     on the CPU. The kind follows from the keys: nn.GRU's ``rnn.*`` / ``linear.*``,
     else the scratch names (``b_hh`` marks the reset-after cell)."""
-    weights = {name: tensor.detach().to("cpu", torch.float32) for name, tensor in state_dict.items()}
+    weights = {name: value.detach().to("cpu", torch.float32) for name, value in state_dict.items()}
     if "rnn.weight_ih_l0" in weights:
-        num_hiddens, vocab_size = weights["rnn.weight_hh_l0"].shape[1], weights["rnn.weight_ih_l0"].shape[1]
-        model = ConciseGRU(vocab_size, num_hiddens, seed=0)
+        three_hiddens, vocab_size = weights["rnn.weight_ih_l0"].shape  # r, z, n stacked
+        model = ConciseGRU(vocab_size, three_hiddens // 3, seed=0)
         model.load_state_dict(weights)
         return model
     missing = [name for name in SCRATCH_PARAM_NAMES if name not in weights]
@@ -282,10 +282,18 @@ def sample_continuation(model: nn.Module, prefix_indices, vocab: Vocab, num_char
     """Read the prefix, then write ``num_chars`` characters (the continuation
     only): greedy at temperature 0 (d2l's predict_ch8), else sampled from
     softmax(logits / temperature). The clamp, if any, holds throughout."""
+    cell = readable_cell(model)
+    prefix_indices = _as_indices(prefix_indices, cell.vocab_size, "prefix")
+    prefix = cell.trace(prefix_indices.tolist(), clamp=clamp)
+    return _continue_trace(cell, prefix, vocab, num_chars, temperature, clamp, seed)
+
+
+@torch.no_grad()
+def _continue_trace(cell: ScratchGRU, prefix: GateTrace, vocab: Vocab, num_chars: int,
+                    temperature: float, clamp: dict | None, seed: int | None) -> str:
+    """Write on from the last state of an existing trace."""
     if num_chars < 0 or temperature < 0:
         raise ValueError(f"num_chars and temperature must be >= 0 (got {num_chars}, {temperature})")
-    cell = readable_cell(model)
-    prefix = cell.trace(_as_indices(prefix_indices, cell.vocab_size, "prefix").tolist(), clamp=clamp)
     generator = torch.Generator()
     if seed is not None:
         generator.manual_seed(seed)
@@ -495,10 +503,12 @@ def saturation_from_trace(trace: GateTrace, low: float = 0.1, high: float = 0.9)
 
 
 def gate_saturation(model: nn.Module, indices, low: float = 0.1, high: float = 0.9,
-                    segment_length: int | None = SEGMENT_LENGTH, warmup: int = WARMUP) -> Saturation:
+                    segment_length: int | None = SEGMENT_LENGTH,
+                    warmup: int = WARMUP) -> Saturation:
     """Saturation over a long stretch (2,000-10,000 characters), run in parallel segments."""
     _check_saturation_thresholds(low, high)  # before the long run, not after
-    return saturation_from_trace(long_trace(model, indices, None, segment_length, warmup), low, high)
+    trace = long_trace(model, indices, None, segment_length, warmup)
+    return saturation_from_trace(trace, low, high)
 
 
 # ---------------------------------------------------------------- saliency
@@ -520,24 +530,32 @@ class Saliency:
 
 def _input_saliency(cell: ScratchGRU, indices: np.ndarray, positions: np.ndarray,
                     targets: np.ndarray):
-    """One batch row per position: the row reads indices[:steps] as a one-hot
-    leaf tensor, and only its own log-probability enters the summed objective,
-    so one backward pass gives every row's gradient. Returns the normalised
-    saliency (B, steps) (zero after each row's position) and the log-probs (B,)."""
-    steps, rows = int(positions.max()) + 1, len(positions)
+    """One batch row per position: the row reads indices[:position + 1] as a
+    one-hot leaf tensor, and only its own log-probability enters the summed
+    objective, so one backward pass gives every row's gradient. Rows run
+    longest first and leave the batch once they reach their position.
+    Returns the normalised saliency (B, max position + 1), zero after each
+    row's position, and the log-probs (B,)."""
+    order = np.argsort(-positions, kind="stable")      # longest first
+    ends = positions[order]
+    rows, steps = len(ends), int(ends[0]) + 1
     inputs = _one_hot(indices[:steps], cell).repeat(rows, 1, 1).requires_grad_(True)
     H = torch.zeros(rows, cell.num_hiddens, device=cell.device)
-    finals = torch.empty(rows, cell.num_hiddens, device=cell.device)
-    ends = torch.as_tensor(positions, device=cell.device)
+    finals = [None] * rows
     for t in range(steps):
-        _, _, _, H = cell.cell(inputs[:, t], H)
-        finals = torch.where((ends == t)[:, None], H, finals)
-    log_probs = torch.log_softmax(finals @ cell.W_hq + cell.b_q, dim=1)
-    chosen = log_probs[torch.arange(rows), torch.as_tensor(targets, device=cell.device)]
+        active = int(np.count_nonzero(ends >= t))
+        _, _, _, H = cell.cell(inputs[:active, t], H[:active])
+        for row in np.flatnonzero(ends == t):
+            finals[row] = H[row]
+    log_probs = torch.log_softmax(torch.stack(finals) @ cell.W_hq + cell.b_q, dim=1)
+    chosen = log_probs[torch.arange(rows), torch.as_tensor(targets[order], device=cell.device)]
     gradient, = torch.autograd.grad(chosen.sum(), inputs)
-    norms = gradient.norm(dim=2).cpu().double().numpy()
+    norms = np.empty((rows, steps))
+    norms[order] = gradient.norm(dim=2).cpu().double().numpy()
     totals = norms.sum(axis=1, keepdims=True)
-    return norms / np.where(totals > 0, totals, 1.0), chosen.detach().cpu().numpy()
+    log_probs_in_order = np.empty(rows)
+    log_probs_in_order[order] = chosen.detach().cpu().numpy()
+    return norms / np.where(totals > 0, totals, 1.0), log_probs_in_order
 
 
 def saliency(model: nn.Module, indices, position: int, target: int | None = None) -> Saliency:
@@ -565,7 +583,7 @@ class MemoryReach:
 
 
 def memory_reach(model: nn.Module, indices, max_distance: int = 40,
-                 max_positions: int = 48) -> MemoryReach:
+                 max_positions: int = 32) -> MemoryReach:
     """Saliency at up to ``max_positions`` evenly spaced positions, each with at
     least ``max_distance`` characters of history, averaged by distance."""
     cell = readable_cell(model)
@@ -635,7 +653,8 @@ def find_units(values: np.ndarray, start: int, end: int, threshold: float = 0.5,
                     float(values[around, u].mean())) for u in ranked[:limit]]
 
 
-def pattern_runs(values: np.ndarray, units: Sequence[int], threshold: float = 0.5) -> list[tuple[int, int]]:
+def pattern_runs(values: np.ndarray, units: Sequence[int],
+                 threshold: float = 0.5) -> list[tuple[int, int]]:
     """Maximal runs [start, end) where every chosen unit is >= threshold: each
     is on inside and (by maximality) some chosen unit is off at both edges."""
     if len(units) == 0:
@@ -719,8 +738,7 @@ def _model_view(cell, probe_indices, vocab, clamp, heldout_indices, k, num_chars
                 temperature, seed) -> ModelView:
     trace = cell.trace(probe_indices.tolist(), clamp=clamp)
     return ModelView(trace, top_k(trace, vocab, k), next_char_log_probs(trace, probe_indices),
-                     sample_continuation(cell, probe_indices, vocab, num_chars, temperature,
-                                         clamp, seed),
+                     _continue_trace(cell, trace, vocab, num_chars, temperature, clamp, seed),
                      perplexity(cell, heldout_indices, clamp))
 
 

@@ -174,3 +174,13 @@ def test_log_prob_comparison_and_batch_loss_serialise(setting):
     loss = figures.batch_loss_curve({"scratch": np.random.default_rng(0).random(3000)})
     assert len(loss.data[0].x) == figures.MAX_CURVE_POINTS and loss.data[0].x[-1] == 3000
     assert spec(loss)["layout"]["uirevision"] == "batch-loss"
+
+
+def test_gradient_norm_figure_marks_clipped_batches():
+    records = [{"step": s, "grad_norm": 0.5 + (s % 10 == 0) * 4.5, "clipped": s % 10 == 0}
+               for s in range(1, 4001)]
+    figure = figures.gradient_norm_figure({"scratch": records}, clip_theta=1.0)
+    line, clipped, threshold = figure.data
+    assert len(line.x) <= figures.MAX_CURVE_POINTS
+    assert set(clipped.y) == {5.0} and "10% of batches" in clipped.name
+    assert list(threshold.y) == [1.0, 1.0] and figure.layout.yaxis.type == "log"
