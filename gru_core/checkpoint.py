@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import pickle
-import zipfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from .data import Vocab, atomic_write_bytes
-from .models import make_model, model_kind
+from .models import make_model, model_kind, resolve_device
 from .training import History, TrainConfig
 
 FORMAT = "gru-explainer-checkpoint"
@@ -62,14 +62,22 @@ def save_checkpoint(path, model, vocab, config, history=None, snapshots=None,
 def _read_payload(source) -> dict:
     name = getattr(source, "name", None) or str(source)
     try:
-        payload = torch.load(source, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about odd pickle protocols in junk
+            warnings.simplefilter("ignore")
+            payload = torch.load(source, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise CheckpointError(f"{name}: no such file.") from None
+    except IsADirectoryError:
+        raise CheckpointError(f"{name}: is a folder, not a checkpoint file.") from None
     except pickle.UnpicklingError as exc:
-        raise CheckpointError(f"{name}: refused — it holds objects other than tensors and "
-                              f"plain data (a pickle that could run code); nothing in it was "
-                              f"executed.") from exc
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as exc:
+        if "global" in str(exc).lower():  # torch names the blocked class or function
+            raise CheckpointError(f"{name}: refused — it holds objects other than tensors and "
+                                  f"plain data (a pickle that could run code); nothing in it "
+                                  f"was executed.") from exc
+        raise CheckpointError(f"{name}: not a readable checkpoint (corrupted or another kind "
+                              f"of file).") from exc
+    except Exception as exc:  # noqa: BLE001 — junk bytes make the unpickler raise anything
+        # (EOFError, KeyError, IndexError, RuntimeError from the zip reader, ...)
         raise CheckpointError(f"{name}: not a readable checkpoint (truncated, corrupted or "
                               f"another kind of file).") from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
@@ -84,6 +92,7 @@ def _read_payload(source) -> dict:
 def load_checkpoint(source, expect_vocab: Vocab | None = None, device="cpu") -> Checkpoint:
     """``source`` is a path or a binary file object. ``expect_vocab`` refuses a
     checkpoint trained on another vocabulary."""
+    device = resolve_device(device)
     payload = _read_payload(source)
     name = getattr(source, "name", None) or str(source)
     try:
@@ -98,7 +107,8 @@ def load_checkpoint(source, expect_vocab: Vocab | None = None, device="cpu") -> 
     except CheckpointError:
         raise
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-        detail = str(exc).splitlines()[0][:300]
+        # load_state_dict puts the useful part ("size mismatch for W_xz ...") on later lines
+        detail = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())[:300]
         raise CheckpointError(f"{name}: the checkpoint does not match its model "
                               f"({detail}).") from exc
     return Checkpoint(model, vocab, config, History.from_dict(payload.get("history")),

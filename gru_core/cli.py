@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .data import Corpus, CorpusError, load_corpus_time_machine, load_generated_corpus, load_text
 from .models import MODEL_KINDS, DeviceError, resolve_device
-from .training import SAMPLE_PREFIXES, DivergedError, TrainConfig, fit, predict
+from .training import SAMPLE_PREFIXES, DivergedError, TrainConfig, fit, predict, snapshot_schedule
 
 
 def load_corpus(spec: str, max_tokens: int = 10000, keep_case: bool = False) -> Corpus:
@@ -28,6 +29,22 @@ def progress_line(epoch: int, total: int, record: dict, width: int = 30) -> str:
             f"perplexity {record['perplexity']:.2f} {record['tokens_per_second']:,.0f} tokens/s")
 
 
+def check_before_training(args, config: TrainConfig, corpus: Corpus) -> None:
+    """Refuse what would otherwise fail only after (possibly long) training."""
+    corpus.loader(config.batch_size, config.num_steps, config.use_random_iter)
+    snapshot_schedule(config.num_epochs, args.snapshot_every, args.snapshot_epochs)
+    for flag, target in (("--save", args.save), ("--json-out", args.json_out)):
+        if target is None:
+            continue
+        folder = Path(target).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ValueError(f"{flag} {target}: cannot create its folder ({exc.strerror})") from None
+        if Path(target).is_dir() or not os.access(folder, os.W_OK):
+            raise ValueError(f"{flag} {target}: cannot write there")
+
+
 def cmd_train(args) -> int:
     config = TrainConfig(model=args.model, num_hiddens=args.hiddens, batch_size=args.batch_size,
                          num_steps=args.num_steps, lr=args.lr, num_epochs=args.epochs,
@@ -35,6 +52,7 @@ def cmd_train(args) -> int:
                          device=args.device, seed=args.seed, max_tokens=args.max_tokens)
     config.validate()
     corpus = load_corpus(args.corpus, args.max_tokens, args.keep_case)
+    check_before_training(args, config, corpus)
     print(f"corpus: {corpus.name}, {len(corpus.indices):,} tokens, vocabulary {len(corpus.vocab)}"
           f"{' — ' + corpus.note if corpus.note else ''}", file=sys.stderr)
     print(f"model: {config.model}, {config.num_hiddens} hiddens, device "
@@ -46,7 +64,8 @@ def cmd_train(args) -> int:
                   file=sys.stderr, flush=True)
     started = time.perf_counter()
     model, history, stats = fit(corpus, config, on_epoch=on_epoch, sample_every=args.sample_every,
-                                snapshot_every=args.snapshot_every)
+                                snapshot_every=args.snapshot_every,
+                                snapshot_epochs=args.snapshot_epochs)
     wall = time.perf_counter() - started
     total_tokens = sum(r["tokens_per_second"] * r["seconds"] for r in history.epochs)
     train_seconds = sum(r["seconds"] for r in history.epochs)
@@ -76,6 +95,15 @@ def cmd_predict(args) -> int:
     return 0
 
 
+def epoch_list(text: str) -> list[int]:
+    """'0,1,2,5' -> [0, 1, 2, 5] (argparse type)."""
+    try:
+        return sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected whole numbers separated by commas, e.g. 0,1,2,5 (got '{text}')") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m gru_core",
                                      description="Train and sample d2l's GRU.")
@@ -100,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--sample-every", type=int, default=10)
     train.add_argument("--snapshot-every", type=int, default=0, metavar="K",
                        help="keep float16 parameter snapshots every K epochs in the checkpoint")
+    train.add_argument("--snapshot-epochs", type=epoch_list, default=None, metavar="E,E,...",
+                       help="keep float16 parameter snapshots after these epochs (0 = before "
+                            "training), e.g. 0,1,2,5,10,20,50,100,200,300,400,500")
     train.add_argument("--save", metavar="CKPT")
     train.add_argument("--json-out", metavar="FILE")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -120,6 +151,9 @@ def main(argv=None) -> int:
         return args.func(args)
     except (CorpusError, CheckpointError, DeviceError, DivergedError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # e.g. --save or --json-out in a folder we may not write
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import hashlib
+import http.client
 import os
 import random
 import re
@@ -80,7 +81,8 @@ def download_time_machine(cache: Path | None = None, url: str | None = None,
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             payload = response.read()
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    # HTTPException covers a connection cut mid-body (IncompleteRead)
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
         raise CorpusError(
             f"Could not download The Time Machine from {url} ({exc}). If this machine is "
             f"offline, put d2l's timemachine.txt (SHA-1 {TIME_MACHINE_SHA1}) at {target} "
@@ -90,7 +92,11 @@ def download_time_machine(cache: Path | None = None, url: str | None = None,
         raise CorpusError(
             f"The download from {url} has SHA-1 {got}, expected {TIME_MACHINE_SHA1}; it was "
             f"discarded. Put a verified timemachine.txt at {target}.")
-    atomic_write_bytes(target, payload)
+    try:
+        atomic_write_bytes(target, payload)
+    except OSError as exc:
+        raise CorpusError(f"Downloaded The Time Machine but could not write it to {target} "
+                          f"({exc.strerror}). Set {DATA_DIR_ENV} to a writable folder.") from exc
     return target
 
 
@@ -143,6 +149,8 @@ class Vocab:
         return [self.__getitem__(token) for token in tokens]
 
     def to_tokens(self, indices):
+        if hasattr(indices, "tolist"):  # tensors and numpy arrays
+            indices = indices.tolist()
         if isinstance(indices, (list, tuple)):
             return [self.idx_to_token[int(index)] for index in indices]
         return self.idx_to_token[int(indices)]
@@ -238,10 +246,12 @@ class Corpus:
 
 
 def clean_lines(lines: list[str], keep_case: bool = False) -> list[str]:
-    """d2l's normalisation, or (``keep_case``) the text as it is with line
-    breaks and tabs as spaces, for a richer vocabulary."""
+    """d2l's normalisation, or (``keep_case``) the text as it is with every run
+    of whitespace, line breaks included, as one space, for a richer vocabulary.
+    (d2l joins its cleaned lines with no separator; with case and punctuation
+    kept, a line break must stay a word boundary, so it becomes a space.)"""
     if keep_case:
-        return [re.sub(r"\s+", " ", line) for line in lines]
+        return [re.sub(r"\s+", " ", "\n".join(lines))]
     return [re.sub("[^A-Za-z]+", " ", line).strip().lower() for line in lines]
 
 

@@ -113,7 +113,8 @@ class ScratchGRU(nn.Module):
         return self.W_xz.device
 
     def begin_state(self, batch_size: int = 1, device=None):
-        return (torch.zeros((batch_size, self.num_hiddens), device=device or self.device),)
+        return (torch.zeros((batch_size, self.num_hiddens), device=device or self.device,
+                            dtype=self.W_xz.dtype),)
 
     def cell(self, X, H, clamp: dict | None = None):
         """One time step: returns (Z, R, H_tilde, H_new). X is (batch, vocab) one-hot."""
@@ -128,7 +129,9 @@ class ScratchGRU(nn.Module):
         return Z, R, H_tilde, H
 
     def forward(self, X, state):
-        inputs = F.one_hot(X.T.long(), self.vocab_size).type(torch.float32)
+        # d2l casts to float32; following the weights' dtype is the same for a
+        # float32 model and lets a float64 copy run (gradcheck)
+        inputs = F.one_hot(X.T.long(), self.vocab_size).type(self.W_xz.dtype)
         H, = state
         outputs = []
         for X_t in inputs:

@@ -88,6 +88,21 @@ class DivergedError(RuntimeError):
     pass
 
 
+# A uniform guess over 28 characters costs ln 28 = 3.3 nats. A batch loss above
+# MAX_LOSS has diverged for any purpose, and exp() of it would overflow a float,
+# so perplexity could no longer be reported. (A too-large learning rate drives
+# the loss to millions of nats while it stays finite: clipping bounds each step,
+# so waiting for inf or nan would never stop such a run.)
+MAX_LOSS = 700.0
+
+
+def perplexity_of(mean_loss: float) -> float:
+    try:
+        return math.exp(mean_loss)
+    except OverflowError:
+        return math.inf
+
+
 @dataclass
 class BatchStats:
     loss: float
@@ -145,14 +160,19 @@ class Trainer:
         y = Y.T.reshape(-1).to(device)
         y_hat, self.state = self.model(X.to(device), state)
         loss = self.loss_fn(y_hat, y.long())
-        if not math.isfinite(loss.item()):
-            raise DivergedError(f"the loss became {loss.item()}; the last finite parameters "
-                                f"were kept. Try a smaller learning rate (now {self.lr:g}).")
+        loss_value = loss.item()
+        if not loss_value <= MAX_LOSS:  # also true for nan
+            raise DivergedError(f"the loss became {loss_value:.4g} (a uniform guess costs "
+                                f"{math.log(y_hat.shape[-1]):.2f}); training has diverged "
+                                f"and the last parameters were kept. Try a smaller learning "
+                                f"rate (now {self.lr:g}).")
         if self.optimizer is not None:
             self.optimizer.zero_grad()
         loss.backward()
         grad_norm, clipped = grad_clipping(self.params, self.clip_theta)
         if not math.isfinite(grad_norm):
+            for p in self.params:  # no stale gradient may leak into the next step
+                p.grad = None
             raise DivergedError(f"the gradient norm became {grad_norm}; the update was skipped "
                                 f"and the last finite parameters kept. Try a smaller learning "
                                 f"rate (now {self.lr:g}).")
@@ -162,7 +182,7 @@ class Trainer:
             else:
                 sgd(self.params, self.lr)
         seconds = time.perf_counter() - start
-        stats = BatchStats(float(loss), grad_norm, clipped, y.numel(), seconds)
+        stats = BatchStats(loss_value, grad_norm, clipped, y.numel(), seconds)
         self.loss_sum += stats.loss * stats.num_tokens
         self.num_tokens += stats.num_tokens
         self.seconds += seconds
@@ -170,7 +190,7 @@ class Trainer:
 
     def end_epoch(self) -> EpochStats:
         mean_loss = self.loss_sum / max(self.num_tokens, 1)
-        return EpochStats(math.exp(mean_loss), self.num_tokens / max(self.seconds, 1e-9),
+        return EpochStats(perplexity_of(mean_loss), self.num_tokens / max(self.seconds, 1e-9),
                           self.seconds, self.num_tokens)
 
 
@@ -196,7 +216,9 @@ def predict(prefix: str, num_preds: int, model: nn.Module, vocab: Vocab,
         raise ValueError(f"temperature must be >= 0 (got {temperature})")
     device = model.device
     generator = torch.Generator(device="cpu")
-    if seed is not None:
+    if seed is None:
+        generator.seed()  # a fresh Generator has a fixed default seed: draw a random one
+    else:
         generator.manual_seed(seed)
     state = model.begin_state(batch_size=1, device=device)
     outputs = [vocab[prefix[0]]]
@@ -242,18 +264,40 @@ def half_state_dict(model: nn.Module) -> dict:
     return {k: v.detach().cpu().half().clone() for k, v in model.state_dict().items()}
 
 
+def snapshot_schedule(num_epochs: int, snapshot_every: int = 0,
+                      snapshot_epochs=None) -> set[int]:
+    """Epochs after which parameters are kept (0 = before training): every
+    ``snapshot_every`` epochs (0 = off) plus 0 and the last, and/or exactly the
+    listed ``snapshot_epochs`` (gates organise early, so log-spaced lists such
+    as 0, 1, 2, 5, 10, 20, 50, ... show more than evenly spaced ones)."""
+    if not isinstance(snapshot_every, int) or snapshot_every < 0:
+        raise ValueError(f"snapshot_every must be a whole number >= 0 (got {snapshot_every!r})")
+    epochs = set()
+    if snapshot_every:
+        epochs |= {0, num_epochs} | set(range(snapshot_every, num_epochs + 1, snapshot_every))
+    for epoch in snapshot_epochs or ():
+        if not isinstance(epoch, int) or not 0 <= epoch <= num_epochs:
+            raise ValueError(f"snapshot_epochs must be whole numbers between 0 and num_epochs "
+                             f"({num_epochs}) (got {epoch!r})")
+        epochs.add(epoch)
+    return epochs
+
+
 def fit(corpus: Corpus, config: TrainConfig, on_epoch=None, on_batch=None,
-        sample_every: int = 10, model: nn.Module | None = None, snapshot_every: int = 0):
+        sample_every: int = 10, model: nn.Module | None = None, snapshot_every: int = 0,
+        snapshot_epochs=None):
     """d2l's ``train_ch8``: returns (model, history, last EpochStats). Sampling
-    happens outside the timed training steps."""
+    happens outside the timed training steps. Snapshots (float16) are taken at
+    the epochs ``snapshot_schedule`` gives."""
     config.validate()
+    snapshot_at = snapshot_schedule(config.num_epochs, snapshot_every, snapshot_epochs)
     device = resolve_device(config.device)
     if model is None:
         model = make_model(config.model, len(corpus.vocab), config.num_hiddens, device, config.seed)
     loader = corpus.loader(config.batch_size, config.num_steps, config.use_random_iter, config.seed)
     trainer = Trainer(model, config.lr, config.clip_theta, config.use_random_iter)
     history, stats = History(), None
-    if snapshot_every:
+    if 0 in snapshot_at:
         history.snapshots.append({"epoch": 0, "state_dict": half_state_dict(model)})
     for epoch in range(1, config.num_epochs + 1):
         stats = train_epoch(trainer, loader, on_batch)
@@ -264,7 +308,7 @@ def fit(corpus: Corpus, config: TrainConfig, on_epoch=None, on_batch=None,
         if sample_every and (epoch % sample_every == 0 or epoch == config.num_epochs):
             sample = predict(SAMPLE_PREFIXES[0], 50, model, corpus.vocab)
             history.samples[str(epoch)] = sample
-        if snapshot_every and (epoch % snapshot_every == 0 or epoch == config.num_epochs):
+        if epoch in snapshot_at:
             history.snapshots.append({"epoch": epoch, "state_dict": half_state_dict(model)})
         if on_epoch:
             on_epoch(record, sample)
