@@ -6,19 +6,19 @@ every page), then the page the user picked. Pages are registered explicitly.
 """
 import streamlit as st
 
-from pages import common
+from app_pages import common
 
 st.set_page_config(page_title="GRU Explainer", page_icon="🔁", layout="wide")
 
 PAGES = [
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:",
+    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:",
             url_path="train", default=True),
-    st.Page("pages/gates.py", title="Gates", icon=":material/grid_on:", url_path="gates"),
-    st.Page("pages/compare.py", title="Compare with nn.GRU", icon=":material/compare:",
+    st.Page("app_pages/gates.py", title="Gates", icon=":material/grid_on:", url_path="gates"),
+    st.Page("app_pages/compare.py", title="Compare with nn.GRU", icon=":material/compare:",
             url_path="compare"),
-    st.Page("pages/step.py", title="Step through the math", icon=":material/functions:",
+    st.Page("app_pages/step.py", title="Step through the math", icon=":material/functions:",
             url_path="step"),
-    st.Page("pages/explore.py", title="Explore", icon=":material/explore:", url_path="explore"),
+    st.Page("app_pages/explore.py", title="Explore", icon=":material/explore:", url_path="explore"),
 ]
 
 page = st.navigation(PAGES)

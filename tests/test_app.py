@@ -17,8 +17,8 @@ from streamlit.testing.v1 import AppTest
 from conftest import REPO
 
 APP = str(REPO / "app.py")
-PAGES = ["pages/train.py", "pages/gates.py", "pages/compare.py", "pages/step.py",
-         "pages/explore.py"]
+PAGES = ["app_pages/train.py", "app_pages/gates.py", "app_pages/compare.py", "app_pages/step.py",
+         "app_pages/explore.py"]
 # A run that trains an epoch in a fraction of a second on a shared core.
 TINY_RUN = {"hiddens": "8", "batch": "4", "steps": "5", "epochs": "400", "max_tokens": "1000"}
 WAIT_S = 20
@@ -29,7 +29,7 @@ def registry(monkeypatch, data_cache):
     """A private run registry per test (the app reaches it through
     ``gru_core.live.get_registry``); every run is stopped afterwards."""
     from gru_core import live
-    from pages import common
+    from app_pages import common
     registry = live.RunRegistry(idle_timeout_s=600)
     monkeypatch.setattr(live, "get_registry", lambda: registry)
     common.registry.clear()

@@ -3,7 +3,7 @@ do on every character of a probe text, and one unit up close."""
 import streamlit as st
 
 from gru_core import figures, interpret
-from pages import common
+from app_pages import common
 
 ORDER_NAMES = {"none": "unit number", "mean": "mean activation", "cluster": "clustered"}
 UNIT_VIEWS = {"update_gate": "Z (update)", "reset_gate": "R (reset)", "hidden": "H (state)"}

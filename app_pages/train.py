@@ -6,7 +6,7 @@ import torch
 from gru_core.data import atomic_write_bytes
 from gru_core.storage import checkpoint_path
 from gru_core.training import LIMITS, TrainConfig
-from pages import charts, common
+from app_pages import charts, common
 
 MODEL_CHOICES = {"scratch": "From scratch (d2l's cell)", "concise": "nn.GRU",
                  "both": "Both, in lockstep"}

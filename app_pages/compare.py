@@ -4,7 +4,7 @@ import streamlit as st
 
 from gru_core import figures, interpret
 from gru_core.models import ConciseGRU
-from pages import charts, common
+from app_pages import charts, common
 
 SEED_EQUATIONS = r"""
 \begin{aligned}

@@ -3,7 +3,7 @@ of the cell with the numbers the model actually used, checked against the trace.
 import streamlit as st
 
 from gru_core import figures, interpret
-from pages import common
+from app_pages import common
 
 CHECK_TOLERANCE = 1e-5  # float32 trace vs float64 recomputation
 
@@ -19,13 +19,12 @@ def gate_equation(symbol: str, letter: str, terms, t: int, j: int) -> str:
 def candidate_equation(details, t: int, j: int) -> str:
     c = details.candidate
     if details.reset_after:  # nn.GRU: r * (H W_hh + b_hh)
-        recurrent = (rf"\underbrace{{{details.reset.value:.4f} \times ({c.recurrent_unreset:+.4f})}}"
+        recurrent = (rf"+\underbrace{{{details.reset.value:.4f} \times ({c.recurrent_unreset:+.4f})}}"
                      rf"_{{R \odot (H_{{t-1}} W_{{hh}} + b_{{hh}})}}")
     else:  # d2l: (R * H) W_hh
-        recurrent = (rf"\underbrace{{{c.recurrent_term:+.4f}}}_{{(R_t \odot H_{{t-1}}) W_{{hh}}}}"
-                     rf"\ \text{{(without R: }}{c.recurrent_unreset:+.4f}\text{{)}}")
+        recurrent = rf"\underbrace{{{c.recurrent_term:+.4f}}}_{{(R_t \odot H_{{t-1}}) W_{{hh}}}}"
     return (rf"\tilde H_{{{t},{j}}} = \tanh\big(\underbrace{{{c.input_term:+.4f}}}_{{x_t W_{{xh}}}}"
-            rf" + {recurrent} \underbrace{{{c.bias:+.4f}}}_{{b_h}}\big)"
+            rf" {recurrent} \underbrace{{{c.bias:+.4f}}}_{{b_h}}\big)"
             rf" = \tanh({c.pre_activation:+.4f}) = \mathbf{{{c.value:+.4f}}}")
 
 
@@ -59,6 +58,10 @@ def show_step(source, probe, trace) -> None:
     st.latex(gate_equation("Z", "z", details.update, t, j))
     st.latex(gate_equation("R", "r", details.reset, t, j))
     st.latex(candidate_equation(details, t, j))
+    if not details.reset_after:
+        st.caption(f"Without the reset gate the recurrent term would be "
+                   f"{details.candidate.recurrent_unreset:+.4f}: R scaled what the old state "
+                   f"could contribute to the candidate.")
     st.latex(blend_equation(details, t, j))
     if details.max_abs_diff <= CHECK_TOLERANCE:
         st.success(f"Checked: these numbers reproduce the model's trace at t = {t}, unit {j} "

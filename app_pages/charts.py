@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from gru_core import figures
-from pages.common import NETWORK_NAMES
+from app_pages.common import NETWORK_NAMES
 
 MAX_POINTS = figures.MAX_CURVE_POINTS
 

@@ -1,0 +1,95 @@
+"""The app in a real browser: ``streamlit run app.py`` headless on a free port,
+Debian's chromium driven by Playwright. Start a small run from a URL that
+carries its configuration, watch the perplexity curve grow, pause it and see
+it stop, then open Gates, Compare and Step through the math.
+
+Screenshots land in screenshots/ (git-ignored). Without chromium the test is
+skipped locally and fails in CI (CI installs it: see .ci/run)."""
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from browser_utils import (browser_page, chromium_missing_reason, plot_points, screenshot,
+                           serve_app, wait_connected)
+
+SMALL_RUN = "hiddens=16&batch=8&steps=10&epochs=300&max_tokens=600"  # 6 batches an epoch
+PERPLEXITY = "Perplexity per epoch"
+TIMEOUT_MS = 60_000  # the machine may be shared with other work
+
+
+@pytest.fixture(scope="module")
+def app_url(data_cache, tmp_path_factory):
+    reason = chromium_missing_reason()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"the browser test must run in CI: {reason}")
+        pytest.skip(reason)
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with serve_app(data_cache, log) as url:
+        yield url
+
+
+def wait_for_points(page, at_least: int, timeout_s: float = 60) -> int:
+    deadline = time.monotonic() + timeout_s
+    while (points := plot_points(page, PERPLEXITY)) < at_least:
+        assert time.monotonic() < deadline, f"the perplexity curve has {points} points"
+        time.sleep(0.25)
+    return points
+
+
+def assert_no_exception(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def open_page(page, title: str) -> None:
+    page.locator('[data-testid="stSidebarNavLink"]', has_text=title).click()
+    page.wait_for_selector(f'h1:has-text("{title}")', timeout=TIMEOUT_MS)
+
+
+def test_train_pause_and_inspect_in_a_browser(app_url):
+    with browser_page(width=1500, height=2400) as page:  # tall: screenshots show whole pages
+        page.goto(f"{app_url}/?{SMALL_RUN}")
+        wait_connected(page)
+        start = page.get_by_role("button", name="Start training")
+        start.wait_for(timeout=TIMEOUT_MS)
+        assert page.get_by_label("Hidden units").input_value() == "16"  # config from the URL
+        start.click()
+
+        wait_for_points(page, 2)
+        assert "run=" in page.url  # the shareable link is in the address bar
+        page.get_by_role("button", name="Pause").click()
+        page.get_by_role("button", name="Resume").wait_for(timeout=TIMEOUT_MS)
+        time.sleep(2)  # let any tick already in flight land
+        paused_at = plot_points(page, PERPLEXITY)
+        time.sleep(3)
+        assert plot_points(page, PERPLEXITY) == paused_at, "the curve grew while paused"
+        assert_no_exception(page)
+        screenshot(page, "train-paused")
+
+        open_page(page, "Gates")
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('.js-plotly-plot')].some(p =>
+                   p.data && p.data[0] && p.data[0].type === 'heatmap'
+                   && p.querySelector('.hm, image'))""", timeout=TIMEOUT_MS)
+        assert page.get_by_text("Live run").count() > 0
+        assert_no_exception(page)
+        screenshot(page, "gates")
+
+        open_page(page, "Compare with nn.GRU")
+        page.get_by_text("Reset before (d2l's seed cell): max").wait_for(timeout=TIMEOUT_MS)
+        page.wait_for_selector(".js-plotly-plot", timeout=TIMEOUT_MS)
+        assert_no_exception(page)
+        screenshot(page, "compare")
+
+        open_page(page, "Step through the math")
+        page.get_by_text("Checked: these numbers reproduce").first.wait_for(timeout=TIMEOUT_MS)
+        assert_no_exception(page)
+        screenshot(page, "step")
+
+        open_page(page, "Train")
+        page.get_by_role("button", name="Stop").click()
+        page.get_by_text("stopped").first.wait_for(timeout=TIMEOUT_MS)
+        assert_no_exception(page)
