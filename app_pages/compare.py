@@ -35,12 +35,13 @@ def lockstep_curves(run) -> None:
     @st.fragment(run_every=common.refresh_interval(run, common.TRAIN_REFRESH_S))
     def curves():
         metrics = common.run_metrics(run)
-        epochs = {model: metrics.epochs_of(model) for model in run.models}
+        epochs, networks = list(metrics.epochs), list(run.models)
         left, right = st.columns(2)
         with left:
-            common.show_chart(charts.epoch_curves(epochs, "perplexity"), key="cmp_ppl")
+            common.show_chart(charts.epoch_curves(epochs, networks, "perplexity"), key="cmp_ppl")
         with right:
-            common.show_chart(charts.epoch_curves(epochs, "tokens_per_second"), key="cmp_speed")
+            common.show_chart(charts.epoch_curves(epochs, networks, "tokens_per_second"),
+                              key="cmp_speed")
         common.rerun_once_when_finished(run, "compare")
 
     curves()

@@ -176,15 +176,15 @@ def live_panel(run) -> None:
         elif run.message:
             st.caption(run.message)
         progress_row(run, progress, metrics)
-        epochs = {model: metrics.epochs_of(model) for model in run.models}
-        batches = list(metrics.batches)
+        epochs, batches, networks = list(metrics.epochs), list(metrics.batches), list(run.models)
         left, right = st.columns(2)
         with left:
-            common.show_chart(charts.epoch_curves(epochs, "perplexity"), key="ppl_chart")
-            common.show_chart(charts.loss_curve(batches), key="loss_chart")
+            common.show_chart(charts.epoch_curves(epochs, networks, "perplexity"), key="ppl_chart")
+            common.show_chart(charts.loss_curve(batches, networks), key="loss_chart")
         with right:
-            common.show_chart(charts.epoch_curves(epochs, "tokens_per_second"), key="speed_chart")
-            common.show_chart(charts.gradient_figure(batches, run.config.clip_theta),
+            common.show_chart(charts.epoch_curves(epochs, networks, "tokens_per_second"),
+                              key="speed_chart")
+            common.show_chart(charts.gradient_curve(batches, networks, run.config.clip_theta),
                               key="grad_chart")
         samples_block(metrics)
         common.rerun_once_when_finished(run, "train")
