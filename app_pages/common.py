@@ -9,6 +9,7 @@ reproduces it.
 """
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import threading
@@ -16,6 +17,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 from torch import nn
@@ -222,6 +224,26 @@ def run_metrics(run) -> MetricsMirror:
     return metrics_mirror(run.id).update(run)
 
 
+def records_csv(records, columns: list[str]) -> bytes:
+    """Metric records (dicts) as CSV, for the download buttons."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(records)
+    return buffer.getvalue().encode("utf-8")
+
+
+def trace_npz(trace: GateTrace, probe) -> bytes:
+    """A probe's trace as .npz: Z, R, H~, H and logits (characters x units), the
+    text and its token indices."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, update_gate=trace.update_gate, reset_gate=trace.reset_gate,
+                        candidate=trace.candidate, hidden=trace.hidden, logits=trace.logits,
+                        initial_hidden=trace.initial_hidden, indices=np.asarray(probe.indices),
+                        chars=np.array(probe.chars))
+    return buffer.getvalue()
+
+
 # ---------------------------------------------------------------- presentation
 
 PRESENTATION_CSS = """
@@ -402,6 +424,7 @@ class ModelSource:
     keep_case: bool
     key: str                       # changes whenever the weights change (cache key)
     network: str = "scratch"       # scratch | concise
+    identity: str = ""             # the same model across weight changes (a run's network)
     run: object = None
     history: list[dict] = field(default_factory=list)     # per-epoch records
     snapshots: list[dict] = field(default_factory=list)   # [{'epoch', 'state_dict'}]
@@ -442,8 +465,12 @@ def _live_source(run, network: str) -> ModelSource:
     role = "you control it" if is_owner(run) else "read-only"
     label = (f"Live run `{run.id}` ({state_of(run)}, {role}) — {NETWORK_NAMES[network]} at epoch "
              f"{progress['epoch']}/{progress['num_epochs']}, batch {progress['batch_in_epoch']}")
+    snapshots = [{"epoch": snapshot["epoch"], "state_dict": snapshot["state_dicts"][network]}
+                 for snapshot in run.param_snapshots()]
     return ModelSource("live", label, model, run.corpus.vocab, run.corpus.keep_case,
-                       f"live:{run.id}:{network}:{live_version(run)}", network, run,
+                       f"live:{run.id}:{network}:{live_version(run)}", network,
+                       f"live:{run.id}:{network}", run,
+                       history=run_metrics(run).epochs_of(network), snapshots=snapshots,
                        corpus=run.corpus)
 
 
@@ -460,7 +487,7 @@ def _checkpoint_source(kind: str, name: str, checkpoint: Checkpoint, key: str) -
     corpus = default_corpus()
     corpus = corpus if checkpoint.vocab.idx_to_token == corpus.vocab.idx_to_token else None
     return ModelSource(kind, label, model, checkpoint.vocab, checkpoint.keep_case, key, network,
-                       history=epochs, snapshots=checkpoint.snapshots, corpus=corpus)
+                       key, history=epochs, snapshots=checkpoint.snapshots, corpus=corpus)
 
 
 def _fresh_source() -> ModelSource:
@@ -469,8 +496,9 @@ def _fresh_source() -> ModelSource:
     model = fresh_model(tuple(corpus.vocab.idx_to_token), hiddens, seed)
     label = (f"Fresh, untrained model (random weights, seed {seed}, {hiddens} hiddens, vocabulary "
              f"of {corpus.name}) — its gates show no structure yet")
-    return ModelSource("fresh", label, model, corpus.vocab, corpus.keep_case,
-                       f"fresh:{len(corpus.vocab)}:{hiddens}:{seed}", corpus=corpus)
+    key = f"fresh:{len(corpus.vocab)}:{hiddens}:{seed}"
+    return ModelSource("fresh", label, model, corpus.vocab, corpus.keep_case, key, identity=key,
+                       corpus=corpus)
 
 
 def available_sources(run) -> list[str]:
@@ -571,6 +599,37 @@ def probe_trace(source: ModelSource, text: str):
                    f"{' '.join(repr(c) for c in missing)}")
     trace = _cached_trace(source.key, tuple(int(i) for i in probe.indices), source.model)
     return probe, trace
+
+
+TIME_MACHINE_TRAIN_CHARS = 10_000   # d2l trains on the book's first 10,000 characters
+HELDOUT_CHARS = 2_000
+
+
+def is_time_machine(corpus: Corpus | None) -> bool:
+    return corpus is not None and corpus.name.startswith("The Time Machine")
+
+
+def corpus_stretch(source: ModelSource, num_chars: int, probe) -> tuple[list[int], str]:
+    """A long stretch of the model's own corpus for saturation and unit search
+    (the probe itself when the corpus is unknown, e.g. an uploaded checkpoint)."""
+    if source.corpus is not None:
+        indices = source.corpus.indices[:num_chars]
+        return indices, f"the first {len(indices):,} characters of {source.corpus.name}"
+    return list(probe.indices), "the probe text (this model's corpus is not available)"
+
+
+def heldout_text(source: ModelSource, probe) -> tuple[list[int], str]:
+    """Text the model did not train on, for honest perplexities: characters
+    10,000-12,000 of The Time Machine when that is the model's corpus."""
+    if is_time_machine(source.corpus) and source.corpus.vocab.idx_to_token == source.vocab.idx_to_token:
+        book, _ = time_machine(TIME_MACHINE_TRAIN_CHARS + HELDOUT_CHARS)
+        if book is not None and len(book.indices) > TIME_MACHINE_TRAIN_CHARS:
+            return (book.indices[TIME_MACHINE_TRAIN_CHARS:],
+                    "characters 10,000-12,000 of The Time Machine (not trained on)")
+    if source.corpus is not None:
+        indices = source.corpus.indices[-HELDOUT_CHARS:]
+        return indices, f"the last {len(indices):,} characters of {source.corpus.name} (trained on)"
+    return list(probe.indices), "the probe text"
 
 
 def unit_picker(num_hiddens: int, key: str = "unit", label: str = "Unit") -> int:

@@ -58,6 +58,12 @@ def views():
     probe, trace = result
     heatmaps(probe, trace)
     one_unit(probe, trace, source)
+    if not common.presenting():
+        st.download_button("Download this trace (.npz)", data=lambda: common.trace_npz(trace, probe),
+                           file_name="gru-trace.npz", mime="application/octet-stream",
+                           on_click="ignore", icon=":material/download:", key="trace_npz",
+                           help="Z, R, H̃, H and logits (characters × units), the text and "
+                                "its token indices. Figures export as PNG from their toolbar.")
     if run is not None and choice.kind == "live":
         common.rerun_once_when_finished(run, "gates")
 

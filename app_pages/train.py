@@ -187,6 +187,7 @@ def live_panel(run) -> None:
             common.show_chart(charts.gradient_curve(batches, networks, run.config.clip_theta),
                               key="grad_chart")
         samples_block(metrics)
+        downloads(run, metrics)
         common.rerun_once_when_finished(run, "train")
 
     panel()
@@ -212,6 +213,24 @@ def progress_row(run, progress: dict, metrics) -> None:
         next(cols).metric(f"Tokens/s · {name}",
                           f"{last['tokens_per_second']:,.0f}" if last else "–")
     next(cols).metric("Learning rate", f"{run.lr:g}")
+
+
+EPOCH_COLUMNS = ["epoch", "model", "perplexity", "tokens_per_second", "seconds", "elapsed_s"]
+BATCH_COLUMNS = ["step", "epoch", "model", "loss", "grad_norm", "clipped", "lr"]
+
+
+def downloads(run, metrics) -> None:
+    if common.presenting():
+        return
+    left, right = st.columns(2)
+    left.download_button("Metrics per epoch (CSV)", file_name=f"gru-{run.id}-epochs.csv",
+                         data=lambda: common.records_csv(list(metrics.epochs), EPOCH_COLUMNS),
+                         mime="text/csv", on_click="ignore", icon=":material/download:",
+                         key="csv_epochs")
+    right.download_button("Metrics per batch (CSV)", file_name=f"gru-{run.id}-batches.csv",
+                          data=lambda: common.records_csv(list(metrics.batches), BATCH_COLUMNS),
+                          mime="text/csv", on_click="ignore", icon=":material/download:",
+                          key="csv_batches")
 
 
 def samples_block(metrics) -> None:

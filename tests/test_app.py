@@ -6,6 +6,7 @@ AppTest never fires ``run_every`` timers: each ``at.run()`` is one refresh."""
 from __future__ import annotations
 
 import base64
+import io
 import json
 import time
 
@@ -228,3 +229,106 @@ def test_out_of_range_values_in_the_url_are_ignored(registry):
     values = {widget.key: widget.value for widget in at.number_input}
     assert values["hiddens"] == 256 and values["lr"] == 1.0 and values["epochs"] == 500
     assert at.radio(key="model").value == "scratch"
+
+
+# ---------------------------------------------------------------- inspection pages
+
+EXPLORE_VIEWS = {"Gate saturation": "saturation", "Gates over training": "training",
+                 "Saliency": "saliency", "Unit search": "search", "Interventions": "intervene",
+                 "Sample": "sample"}
+
+
+@pytest.mark.parametrize("label", EXPLORE_VIEWS)
+def test_explore_views_render_from_the_url(registry, label):
+    at = new_app(view=label).run()
+    at.switch_page("app_pages/explore.py").run()
+    assert_clean(at)
+    assert at.segmented_control(key="view").value == EXPLORE_VIEWS[label]
+    assert "Fresh, untrained model" in texts(at.warning)
+
+
+def test_gates_page_draws_four_heatmaps_and_the_unit_view(registry):
+    at = new_app(unit="7").run()
+    at.switch_page("app_pages/gates.py").run()
+    assert_clean(at)
+    panels = plot_specs(at)[0]["data"]
+    assert [trace["type"] for trace in panels] == ["heatmap"] * 4
+    assert [trace["colorbar"]["title"]["text"] for trace in panels] == ["Z", "R", "H̃", "H"]
+    assert at.number_input(key="unit").value == 7
+    assert "unit 7" in texts(at.caption).lower()
+
+
+def test_probe_with_unknown_characters_and_empty_probe(registry):
+    at = new_app(probe="Caf\u00e9 \u65e5\u672c 42!").run()
+    at.switch_page("app_pages/gates.py").run()
+    assert_clean(at)
+    assert "read as `<unk>`" in texts(at.caption)
+    at.text_input(key="probe").set_value("   ").run()
+    assert_clean(at)
+    assert "probe text is empty" in texts(at.info)
+    assert not at.get("plotly_chart")
+
+
+def test_gates_and_step_follow_a_live_run(registry):
+    at = new_app(**TINY_RUN).run()
+    at.button(key="start").click().run()
+    run = the_run(registry)
+    wait_until(lambda: run.epoch >= 1)
+    for page in ("app_pages/gates.py", "app_pages/step.py", "app_pages/explore.py"):
+        at.switch_page(page).run()
+        assert_clean(at)
+        assert f"Live run `{run.id}`" in texts(at.info), page
+    at.switch_page("app_pages/step.py").run()
+    assert "Checked: these numbers reproduce" in texts(at.success)
+    at.switch_page("app_pages/train.py").run()
+    at.button(key="stop").click().run()
+
+
+def test_checkpoint_saved_from_a_run_loads_as_a_model_source(registry):
+    at = new_app(**TINY_RUN).run()
+    at.button(key="start").click().run()
+    run = the_run(registry)
+    wait_until(lambda: run.epoch >= 1)
+    at.button(key="stop").click().run()
+    payload = run.checkpoint_bytes()
+    viewer = new_app().run()
+    viewer.file_uploader(key="train_ckpt_upload").set_value(
+        ("tiny.pt", payload, "application/octet-stream")).run()
+    assert_clean(viewer)
+    assert "Loaded **tiny.pt**" in texts(viewer.success)
+    viewer.switch_page("app_pages/gates.py").run()
+    viewer.segmented_control(key="source").set_value("checkpoint").run()
+    assert_clean(viewer)
+    assert "Checkpoint **tiny.pt**" in texts(viewer.info) and "8 hiddens" in texts(viewer.info)
+
+
+def test_presentation_mode_from_the_url(registry):
+    at = new_app(present="true").run()
+    assert_clean(at)
+    assert at.toggle(key="present").value is True
+    assert "font-size: 20px" in "".join(str(e.proto) for e in at.get("html"))
+
+
+# ---------------------------------------------------------------- downloads
+
+def test_trace_download_round_trips(registry):
+    from app_pages import common
+    from gru_core import interpret
+    from gru_core.data import Vocab
+    from gru_core.models import ScratchGRU
+    vocab = Vocab(list("abc "))
+    model = ScratchGRU(len(vocab), 6, seed=1)
+    probe = interpret.encode_probe("abc ab", vocab)
+    trace = model.trace(probe.indices.tolist())
+    saved = np.load(io.BytesIO(common.trace_npz(trace, probe)))
+    np.testing.assert_array_equal(saved["hidden"], trace.hidden)
+    assert saved["update_gate"].shape == (6, 6)
+    assert "".join(saved["chars"]) == "abc ab"
+
+
+def test_metrics_csv_has_the_records():
+    from app_pages import common
+    records = [{"epoch": 1, "model": "scratch", "perplexity": 17.5, "ignored": 0},
+               {"epoch": 2, "model": "scratch", "perplexity": 12.25}]
+    lines = common.records_csv(records, ["epoch", "model", "perplexity"]).decode().splitlines()
+    assert lines == ["epoch,model,perplexity", "1,scratch,17.5", "2,scratch,12.25"]
