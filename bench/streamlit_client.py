@@ -46,7 +46,7 @@ XSRF_COOKIE = "_streamlit_xsrf"
 Finished = ForwardMsg.ScriptFinishedStatus
 # Elements whose text a test may want to read, and the field that holds it.
 TEXT_FIELDS = {"markdown": "body", "text": "body", "heading": "body", "code": "code_text",
-               "alert": "body", "exception": "message"}
+               "alert": "body", "exception": "message", "progress": "text"}
 
 
 class ProtocolError(RuntimeError):
@@ -59,7 +59,7 @@ class RunRecord:
     requested: float        # when the tab sent the rerun (nan if the server started it)
     started: float          # new_session received
     finished: float         # script_finished received
-    fragment: bool          # a fragment run, not a full script run
+    fragment_ids: tuple     # the fragments this run ran; () for a full script run
     status: str             # ScriptFinishedStatus name
     deltas: int             # delta messages in this run
     bytes: int              # wire bytes of this run's messages (compressed size not known)
@@ -323,6 +323,8 @@ class BrowserTab:
         elif kind == "stop_auto_rerun":
             for fragment_id in msg.stop_auto_rerun.fragment_ids:
                 self._stop_auto_rerun(fragment_id)
+        elif kind == "page_not_found":  # the browser shows a "Page not found" dialog
+            self.errors.append(f"page not found: '{msg.page_not_found.page_name or self.page}'")
         elif kind == "page_info_changed":
             self.query = msg.page_info_changed.query_string
         elif kind == "navigation":
@@ -358,7 +360,7 @@ class BrowserTab:
             self._clear_stale_elements(run.fragment_ids)
         if status != Finished.FINISHED_EARLY_FOR_RERUN:
             self.cache.finish_run(self.max_cached_message_age, run.fragment_ids)
-        self.runs.append(RunRecord(run.requested, run.started, now, bool(run.fragment_ids),
+        self.runs.append(RunRecord(run.requested, run.started, now, tuple(run.fragment_ids),
                                    Finished.Name(status), run.deltas, run.bytes, run.changed))
         self._run = None
         self._finished.set()
@@ -402,13 +404,30 @@ class BrowserTab:
             self._stop_auto_rerun(fragment_id)
 
 
-def update_gaps(runs: list[RunRecord], since: float = float("-inf"),
-                fragment_only: bool = True) -> list[float]:
-    """Seconds between consecutive completed (fragment) runs finished after ``since``."""
-    times = [run.finished for run in runs
-             if run.finished >= since and (run.fragment or not fragment_only)
-             and run.status != "FINISHED_EARLY_FOR_RERUN"]
-    return [later - earlier for earlier, later in zip(times, times[1:])]
+    def fastest_fragment(self) -> str:
+        """The id of the fragment with the shortest auto-rerun interval ("" if none)."""
+        if not self.auto_reruns:
+            return ""
+        return min(self.auto_reruns, key=lambda fragment_id: self.auto_reruns[fragment_id][0])
+
+
+def update_times(runs: list[RunRecord], fragment_id: str = "") -> list[float]:
+    """When completed runs arrived: those of ``fragment_id``, or every fragment run."""
+    return [run.finished for run in runs
+            if run.status == "FINISHED_FRAGMENT_RUN_SUCCESSFULLY"
+            and (fragment_id in run.fragment_ids if fragment_id else run.fragment_ids)]
+
+
+def update_gaps(runs: list[RunRecord], fragment_id: str = "", start: float = float("-inf"),
+                end: float | None = None) -> list[float]:
+    """Seconds between consecutive updates inside [start, end]. With ``end``, the
+    wait from the last update to ``end`` counts too, so a viewer that stops
+    receiving shows a long gap instead of none."""
+    times = [t for t in update_times(runs, fragment_id) if t >= start and (end is None or t <= end)]
+    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    if end is not None:
+        gaps.append(end - (times[-1] if times else start))
+    return gaps
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -428,21 +447,108 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# Loaded into the server process through PYTHONPATH (``sitecustomize``): it can
+# replace the run registry (shorter idle timeout for session-cycle tests),
+# inject a fault into the training of runs with a given hidden size (fault
+# tests), and writes, twice a second, which threads exist and how far each run
+# has trained. It never drives the app.
+PROBE_SOURCE = '''
+import atexit, json, os, threading, time
+_settings = json.loads(os.environ["GRU_BENCH_PROBE"])
+if _settings.get("registry"):
+    import gru_core.live as _live
+    _live._registry = _live.RunRegistry(**_settings["registry"])
+    atexit.register(_live._registry.shutdown)
+if _settings.get("fail_hiddens"):
+    import gru_core.training as _training
+    _real_train_batch = _training.Trainer.train_batch
+
+    def _faulty_train_batch(self, X, Y):
+        if getattr(self.model, "num_hiddens", None) == _settings["fail_hiddens"] \\
+                and self.num_tokens > 0:
+            raise RuntimeError("injected fault in the training thread")
+        return _real_train_batch(self, X, Y)
+    _training.Trainer.train_batch = _faulty_train_batch
+
+def _snapshot():
+    import sys
+    live = sys.modules.get("gru_core.live")
+    runs = []
+    if live is not None and live._registry is not None:
+        for run in live._registry.list_runs():
+            runs.append({"id": run.id, "state": run.state.value, "batch": run.batch,
+                         "epoch": run.epoch, "tokens_per_batch":
+                         run.config.batch_size * run.config.num_steps})
+    return {"time": time.time(), "threads": [t.name for t in threading.enumerate()],
+            "runs": runs}
+
+def _report(path):
+    while True:
+        try:
+            snapshot = _snapshot()
+            with open(path + ".tmp", "w") as out:
+                json.dump(snapshot, out)
+            os.replace(path + ".tmp", path)
+        except Exception as error:  # keep probing; the next tick may work
+            print("bench probe:", error)
+        time.sleep(0.5)
+
+threading.Thread(target=_report, args=(_settings["report"],), name="bench-probe",
+                 daemon=True).start()
+'''
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM it when the bench dies, even by SIGKILL."""
+    import ctypes
+    import signal
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class StreamlitServer:
     """``streamlit run <script>`` on a free loopback port, as a context manager.
 
     Extra ``--section.option value`` flags go in ``options``; the app folder's
-    own ``.streamlit/config.toml`` applies as usual (the server runs in it)."""
+    own ``.streamlit/config.toml`` applies as usual (the server runs in it).
+    With ``probe=True`` the server reports its threads and runs (``probe()``);
+    ``registry`` (RunRegistry keyword arguments) replaces the app's registry."""
 
     def __init__(self, script: str, cwd: str, options: dict | None = None,
-                 env: dict | None = None, log_path: str | None = None):
+                 env: dict | None = None, log_path: str | None = None,
+                 probe: bool = False, registry: dict | None = None,
+                 fail_hiddens: int | None = None):
+        import tempfile
         self.script, self.cwd = script, cwd
         self.options = {"server.headless": "true", "browser.gatherUsageStats": "false",
                         **(options or {})}
-        self.env, self.log_path = env, log_path
+        self.env, self.log_path = dict(env or {}), log_path
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = None
+        self._probe_dir = None
+        if probe or registry or fail_hiddens:
+            import json
+            import os
+            self._probe_dir = tempfile.TemporaryDirectory(prefix="st-probe-")
+            with open(os.path.join(self._probe_dir.name, "sitecustomize.py"), "w") as out:
+                out.write(PROBE_SOURCE)
+            self.report_path = os.path.join(self._probe_dir.name, "report.json")
+            self.env["GRU_BENCH_PROBE"] = json.dumps({"registry": registry or {},
+                                                      "fail_hiddens": fail_hiddens,
+                                                      "report": self.report_path})
+            self.env["PYTHONPATH"] = os.pathsep.join(
+                [self._probe_dir.name, os.path.abspath(cwd), os.environ.get("PYTHONPATH", "")])
+
+    def probe(self) -> dict:
+        """The server's latest report: {'time', 'threads': [names], 'runs': [...]}."""
+        import json
+        for _ in range(20):
+            try:
+                with open(self.report_path) as report:
+                    return json.load(report)
+            except (FileNotFoundError, ValueError):
+                time.sleep(0.1)
+        raise RuntimeError("the server's probe wrote no report; see the server log")
 
     def __enter__(self) -> "StreamlitServer":
         import os
@@ -454,7 +560,7 @@ class StreamlitServer:
             command += [f"--{key}", str(value)]
         self._log = open(self.log_path or os.devnull, "w")
         self.process = subprocess.Popen(command, cwd=self.cwd, stdout=self._log,
-                                        stderr=subprocess.STDOUT,
+                                        stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
                                         env={**os.environ, **(self.env or {})})
         self._wait_healthy(timeout=90)
         return self
@@ -483,6 +589,8 @@ class StreamlitServer:
             self.process.kill()
             self.process.wait()
         self._log.close()
+        if self._probe_dir is not None:
+            self._probe_dir.cleanup()
 
     # /proc readings of the server process (Linux); psutil is not a dependency.
     def rss_mb(self) -> float:
@@ -575,7 +683,7 @@ async def _validate(server: StreamlitServer, seconds: float, chromium: str) -> b
     print(f"identical first rerun: {same_first}; identical tick rerun: {same_tick}")
     print("tick periods   chromium:", ticks(browser_sent))
     print("tick periods   client:  ", ticks(tab.sent))
-    print(f"client updates received: {len([r for r in tab.runs if r.fragment])} fragment runs, "
+    print(f"client updates received: {len([r for r in tab.runs if r.fragment_ids])} fragment runs, "
           f"gaps {[round(g, 3) for g in gaps]}, p95 {percentile(gaps, 95):.3f} s; "
           f"page text {tab.texts()}; errors {tab.errors}")
     return same_first and same_tick and bool(gaps) and percentile(gaps, 95) < 1.5
