@@ -164,9 +164,8 @@ def sidebar_run_status() -> None:
             rerun_once_when_finished(run, "sidebar")
 
         status()
-        if not presenting():
-            st.caption("Share this run (viewers follow it live, read-only):")
-            st.code(share_link(run), language=None)
+        st.caption("Share this run (viewers follow it live, read-only):")
+        st.code(share_link(run), language=None, wrap_lines=True)
 
 
 def refresh_interval(run, seconds: float) -> float | None:

@@ -16,7 +16,7 @@ VIEWS = {"saturation": "Gate saturation", "training": "Gates over training",
 SEARCH_QUANTITIES = {"hidden": "H (state)", "update_gate": "Z (update)",
                      "reset_gate": "R (reset)"}
 GATE_CHOICES = {"update_gate": "Z (update gate)", "reset_gate": "R (reset gate)"}
-REACH_CHARS = 400      # text for the memory-reach curve: positions with 40 characters of past
+REACH_CHARS = 200      # text for the memory-reach curve (each position needs 40 characters of past)
 PLAY_INTERVAL_S = 1.5
 
 

@@ -184,6 +184,21 @@ def test_viewer_follows_the_presenters_run_read_only(registry):
     assert run.state.value == "stopped"
 
 
+def test_divergence_is_reported_and_the_model_can_still_be_inspected(registry):
+    at = new_app(**(TINY_RUN | {"lr": "1000000"})).run()
+    at.button(key="start").click().run()
+    run = the_run(registry)
+    assert run.wait(WAIT_S)
+    at.run()
+    assert_clean(at)
+    assert run.state.value == "diverged"
+    assert "Diverged" in texts(at.error)
+    assert at.get("download_button"), "the last good model can still be saved"
+    at.switch_page("app_pages/gates.py").run()
+    assert_clean(at)
+    assert f"Live run `{run.id}` (diverged" in texts(at.info)
+
+
 def test_unknown_shared_run_gets_a_message(registry):
     at = new_app(run="no-such-run").run()
     assert_clean(at)
@@ -196,13 +211,24 @@ def test_unknown_shared_run_gets_a_message(registry):
     ("empty.txt", b"", "empty"),
     ("scan.txt", b"%PDF-1.7 binary", "PDF"),
     ("latin1.txt", "caf\u00e9 na\u00efve".encode("latin-1"), "UTF-8"),
-])
+    ("hanzi.txt", "".join(chr(0x4E00 + i) for i in range(400)).encode(), "letters only"),
+], ids=["empty", "pdf", "latin1", "no-letters"])
 def test_bad_corpus_uploads_get_messages(registry, name, payload, expected):
     at = new_app(corpus="Your own text file").run()
     at.file_uploader(key="corpus_upload").set_value((name, payload, "text/plain")).run()
     assert_clean(at)
     assert expected in texts(at.error)
     assert at.button(key="start").disabled
+
+
+def test_huge_vocabulary_is_refused_with_the_cap(registry):
+    at = new_app(corpus="Your own text file").run()
+    at.checkbox(key="keep_case").check().run()
+    hanzi = "".join(chr(0x4E00 + i) for i in range(400)) * 3
+    at.file_uploader(key="corpus_upload").set_value(("hanzi.txt", hanzi.encode(), "text/plain"))
+    at.run()
+    assert_clean(at)
+    assert "400 distinct characters; at most 255" in texts(at.error)
 
 
 def test_text_too_short_for_one_batch_is_refused_at_start(registry):
