@@ -13,7 +13,7 @@ import http.client
 import os
 import random
 import re
-import tempfile
+import secrets
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -54,7 +54,10 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
     """Write via a temp file in the same folder and rename it into place, so a
     crash mid-write leaves either the old file or the new one, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    # not mkstemp: its files are private (0600); mode 0666 lets the umask decide,
+    # as for a plain open(), and O_EXCL never reuses an existing file
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(payload)

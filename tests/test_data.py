@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import http.server
 import inspect
+import os
 import random
 import socket
+import stat
 import threading
 import zlib
 from pathlib import Path
@@ -243,6 +245,18 @@ def test_download_verifies_and_caches(server, tmp_path, shared_text):
     data.download_time_machine(cache=tmp_path, url=server.url, timeout=10)
     assert server.requests == 1  # the verified cache is reused
     assert sorted(p.name for p in tmp_path.iterdir()) == ["timemachine.txt"]
+
+
+def test_atomic_write_gives_the_usual_file_mode(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        data.atomic_write_bytes(tmp_path / "sub" / "file.bin", b"payload")
+    finally:
+        os.umask(umask)
+    written = tmp_path / "sub" / "file.bin"
+    assert written.read_bytes() == b"payload"
+    assert stat.S_IMODE(written.stat().st_mode) == 0o644  # not mkstemp's private 0o600
+    assert [p.name for p in written.parent.iterdir()] == ["file.bin"]
 
 
 def test_corrupted_download_is_rejected_and_not_cached(server, tmp_path):
