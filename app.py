@@ -5,8 +5,16 @@ toggle and the status of the run this session follows, which keeps ticking on
 every page), then the page the user picked. Pages are registered explicitly.
 """
 import streamlit as st
+import torch
 
 from app_pages import common
+
+# One intra-op thread per process: each run trains on its own thread (the
+# registry caps running runs at the core count), and with torch's default
+# (one OpenMP thread per core) a run whose model was built on a session's
+# script thread but trained on its own thread crawled at 2-5 % of its speed
+# (bench/results/load.md).
+torch.set_num_threads(1)
 
 st.set_page_config(page_title="GRU Explainer", page_icon="🔁", layout="wide")
 
