@@ -27,6 +27,7 @@ from gru_core.data import (Corpus, CorpusError, Vocab, load_corpus_time_machine,
                            load_generated_corpus, load_text)
 from gru_core import interpret
 from gru_core.models import GateTrace, make_model
+from gru_core.storage import list_checkpoints
 
 REPO = Path(__file__).resolve().parents[1]
 PRETRAINED_PATH = REPO / "assets" / "pretrained_gru.pt"
@@ -395,20 +396,30 @@ def pretrained_checkpoint() -> tuple[Checkpoint | None, str | None]:
     return pretrained(PRETRAINED_PATH.stat().st_mtime)
 
 
-def checkpoint_uploader(key: str) -> None:
-    """Upload a checkpoint; a bad file gets the reason, never a traceback."""
+def checkpoint_loader(key: str) -> None:
+    """Upload a checkpoint, or load one saved in the app's data folder; a bad
+    file gets the reason, never a traceback."""
     upload = st.file_uploader("Load a checkpoint (.pt)", type=["pt"], key=key,
                               help="A file saved by this app or by `python -m gru_core train "
                                    "--save`. Only tensors and plain data are read.")
-    if upload is None:
+    saved = {path.name: path for path in list_checkpoints()}
+    left, right = st.columns([3, 1])
+    chosen = left.selectbox("…or one saved on this server", list(saved), index=None,
+                            key=f"{key}_saved", placeholder="none saved yet" if not saved else
+                            "choose a checkpoint")
+    if upload is not None:
+        name, payload = upload.name, upload.getvalue()
+    elif chosen is not None and right.button("Load", key=f"{key}_load"):
+        name, payload = chosen, saved[chosen].read_bytes()
+    else:
         return
     try:
-        read_checkpoint(upload.getvalue(), upload.name)
+        read_checkpoint(payload, name)
     except CheckpointError as exc:
         st.error(str(exc))
         return
-    st.success(f"Loaded **{upload.name}**. Choose *Loaded checkpoint* as the model source on "
-               f"the Gates, Step and Explore pages.")
+    st.success(f"Loaded **{name}**. Choose *Loaded checkpoint* as the model source on the "
+               f"Gates, Step and Explore pages.")
 
 
 # ---------------------------------------------------------------- model sources

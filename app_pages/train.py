@@ -135,29 +135,28 @@ def controls(run) -> None:
             common.unfollow()
             st.rerun()
         return
-    state = common.state_of(run)
-    active = common.is_active(run)
+    allowed = set(run.allowed_commands())
     cols = st.columns([1, 1, 1, 1, 2, 1])
-    if state == "paused":
+    if "resume" in allowed:
         cols[0].button("Resume", icon=":material/play_arrow:", key="resume", type="primary",
                        on_click=common.control, args=(run, "resume"))
     else:
-        cols[0].button("Pause", icon=":material/pause:", key="pause", disabled=state != "running",
-                       on_click=common.control, args=(run, "pause"))
-    cols[1].button("Stop", icon=":material/stop:", key="stop", disabled=not active,
-                   on_click=common.control, args=(run, "stop"))
-    stepping = state in ("paused", "idle")
-    cols[2].button("Step one epoch", key="step_epoch", disabled=not stepping,
-                   on_click=common.control, args=(run, "step_epoch"))
-    cols[3].button("Step one batch", key="step_batch", disabled=not stepping,
-                   on_click=common.control, args=(run, "step_batch"))
+        cols[0].button("Pause", icon=":material/pause:", key="pause",
+                       disabled="pause" not in allowed, on_click=common.control,
+                       args=(run, "pause"))
+    for column, command, label, icon in (
+            (cols[1], "stop", "Stop", ":material/stop:"),
+            (cols[2], "step_epoch", "Step one epoch", ":material/skip_next:"),
+            (cols[3], "step_batch", "Step one batch", ":material/redo:")):
+        column.button(label, icon=icon, key=command, disabled=command not in allowed,
+                      on_click=common.control, args=(run, command))
     low, high = LIMITS["lr"]
     new_lr = cols[4].number_input("Learning rate (live)", min_value=low, max_value=high,
                                   value=float(run.lr), format="%g", key=f"live_lr_{run.id}",
-                                  disabled=not active)
-    cols[5].button("Apply lr", key="apply_lr", disabled=not active or new_lr == run.lr,
+                                  disabled="set_lr" not in allowed)
+    cols[5].button("Apply lr", key="apply_lr", disabled="set_lr" not in allowed or new_lr == run.lr,
                    on_click=common.control, args=(run, "set_lr"), kwargs={"lr": new_lr})
-    if not active and st.button("New run", key="new_run", icon=":material/add:"):
+    if not common.is_active(run) and st.button("New run", key="new_run", icon=":material/add:"):
         common.unfollow()
         st.rerun()
 
@@ -282,5 +281,6 @@ if run is not None:
     controls(run)
     live_panel(run)
     save_panel(run)
-with st.expander("Load a checkpoint", expanded=False):
-    common.checkpoint_uploader("train_ckpt_upload")
+if not common.presenting():
+    with st.expander("Load a checkpoint", expanded=False):
+        common.checkpoint_loader("train_ckpt_upload")

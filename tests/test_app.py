@@ -39,6 +39,11 @@ def registry(monkeypatch, data_cache):
     common.registry.clear()
 
 
+def common_module():
+    from app_pages import common
+    return common
+
+
 def new_app(**query) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update(query)
@@ -265,12 +270,29 @@ EXPLORE_VIEWS = {"Gate saturation": "saturation", "Gates over training": "traini
 
 
 @pytest.mark.parametrize("label", EXPLORE_VIEWS)
-def test_explore_views_render_from_the_url(registry, label):
-    at = new_app(view=label).run()
+@pytest.mark.parametrize("source", ["Fresh model", "Pretrained (shipped)"])
+def test_explore_views_render_from_the_url(registry, label, source):
+    if source.startswith("Pretrained") and not common_module().PRETRAINED_PATH.is_file():
+        pytest.skip("no pretrained asset in this checkout")
+    at = new_app(view=label, source=source).run()
     at.switch_page("app_pages/explore.py").run()
     assert_clean(at)
     assert at.segmented_control(key="view").value == EXPLORE_VIEWS[label]
-    assert "Fresh, untrained model" in texts(at.warning)
+    banner = texts(at.warning) if source == "Fresh model" else texts(at.info)
+    assert ("Fresh, untrained model" if source == "Fresh model"
+            else "Pretrained model shipped with the app") in banner
+
+
+def test_the_pretrained_model_is_the_default_source_when_shipped(registry):
+    at = new_app().run()
+    at.switch_page("app_pages/gates.py").run()
+    assert_clean(at)
+    if common_module().PRETRAINED_PATH.is_file():
+        assert at.segmented_control(key="source").value == "pretrained"
+        assert "Pretrained model shipped with the app" in texts(at.info)
+    else:
+        assert at.segmented_control(key="source").value == "fresh"
+        assert "Fresh, untrained model" in texts(at.warning)
 
 
 def test_gates_page_draws_four_heatmaps_and_the_unit_view(registry):
