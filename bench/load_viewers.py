@@ -23,10 +23,11 @@ with the mean of the baselines around it. Measured per phase:
   against the baselines; target >= 70 %;
 - server CPU (from /proc), the load generator's own CPU, server RSS.
 
-After the main phase the knee search tries larger rooms until a target breaks.
+After the main phase the knee search tries larger rooms until a target breaks
+(or, when the main room already breaks them, smaller rooms until both hold).
 
     python bench/load_viewers.py                      # 20 viewers 60 s, knee, 2 Chromium pages
-    python bench/load_viewers.py --viewers 3 --seconds 10 --knee "" --chromium 0   # smoke
+    python bench/load_viewers.py --viewers 3 --seconds 10 --knee "" --knee-down "" --chromium 0
 """
 from __future__ import annotations
 
@@ -66,6 +67,8 @@ class PhaseResult:
     max_gap: float
     updates_per_viewer: float
     presenter_p95_gap: float
+    preempted: float           # share of the viewers' runs cut short by a newer rerun request
+    kb_per_viewer_s: float     # ForwardMsg bytes a viewer received per second (uncompressed)
     tokens_per_s: float
     server_cpu: float          # percent of one core
     client_cpu: float          # percent of one core (this process: all simulated tabs)
@@ -128,6 +131,8 @@ async def phase(server: StreamlitServer, presenter: BrowserTab, run_id: str, nam
     cpu_end, client_end = server.cpu_seconds(), time.process_time()
 
     per_viewer = [update_gaps(tab.runs, tab.fastest_fragment(), start, end) for tab in tabs]
+    in_window = [run for tab in tabs for run in tab.runs if start <= run.finished <= end]
+    early = sum(run.status == "FINISHED_EARLY_FOR_RERUN" for run in in_window)
     p95s = [percentile(gaps, 95) for gaps in per_viewer]
     presenter_gaps = update_gaps(presenter.runs, presenter.fastest_fragment(), start, end)
     errors = [f"{tab.name}: {error}" for tab in tabs for error in tab.errors]
@@ -143,6 +148,9 @@ async def phase(server: StreamlitServer, presenter: BrowserTab, run_id: str, nam
         updates_per_viewer=(statistics.mean(len(g) - 1 for g in per_viewer)
                             if per_viewer else float("nan")),
         presenter_p95_gap=percentile(presenter_gaps, 95),
+        preempted=early / len(in_window) if in_window else float("nan"),
+        kb_per_viewer_s=(sum(run.bytes for run in in_window) / 1000 / viewers / (end - start)
+                         if viewers else float("nan")),
         tokens_per_s=(batches_end - batches_start) * tokens_per_batch / (probe_end - probe_start),
         server_cpu=100 * (cpu_end - cpu_start) / (end - start),
         client_cpu=100 * (client_end - client_start) / (end - start),
@@ -178,8 +186,11 @@ async def chromium_pages(server: StreamlitServer, run_id: str, args, shots: Path
             tab = await browser.new_page(viewport={"width": 1400, "height": 1000})
             await tab.goto(f"{server.url}/{args.page}?run={run_id}")
             pages.append(tab)
-        for tab in pages:
-            await tab.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=120_000)
+        for index, tab in enumerate(pages):
+            try:
+                await tab.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=120_000)
+            except Exception as error:  # noqa: BLE001 - say what the person would have seen
+                lines.append(f"Chromium page {index}: no chart after 120 s ({type(error).__name__})")
         seen: list[list[tuple[float, str]]] = [[] for _ in pages]
         points_before = [await curve_points(tab) for tab in pages]
         deadline = time.perf_counter() + seconds
@@ -207,11 +218,13 @@ async def chromium_pages(server: StreamlitServer, run_id: str, args, shots: Path
 
 
 async def curve_points(tab) -> int:
-    """Points of the first trace of the first Plotly chart (the perplexity curve)."""
+    """Points of the first trace of the first Plotly chart (the perplexity curve);
+    numpy arrays arrive as typed arrays, which Plotly keeps decoded in _fullData."""
     return await tab.evaluate("""() => {
         const plot = document.querySelector('.js-plotly-plot');
-        if (!plot || !plot.data || !plot.data.length || !plot.data[0].x) return 0;
-        return plot.data[0].x.length;
+        if (!plot || !plot._fullData || !plot._fullData.length) return 0;
+        const y = plot._fullData[0].y;
+        return y ? y.length : 0;
     }""")
 
 
@@ -229,17 +242,28 @@ async def bench(server: StreamlitServer, args) -> tuple[list[PhaseResult], list[
         return result
 
     await measure("baseline", 0, args.baseline_seconds)
-    await measure("main", args.viewers, args.seconds)
+    main_result = await measure("main", args.viewers, args.seconds)
     await measure("baseline", 0, args.baseline_seconds)
-    knee = None
-    for count in args.knee:
+    compare_with_baselines(results)
+    holds = meets_targets(main_result, args)
+    held, broke = (args.viewers, None) if holds else (None, args.viewers)
+    # The knee: up from the main count while the targets hold, down while they break.
+    if holds:
+        counts = sorted(n for n in args.knee if n > args.viewers)
+    else:
+        counts = sorted((n for n in args.knee_down if n < args.viewers), reverse=True)
+    for count in counts:
         loaded = await measure("knee", count, args.knee_seconds)
         await measure("baseline", 0, args.baseline_seconds)
         compare_with_baselines(results)
-        if not meets_targets(loaded, args):
-            knee = count
-            break
-    compare_with_baselines(results)
+        if meets_targets(loaded, args):
+            held = count
+            if not holds:
+                break  # going down: the first count that holds
+        else:
+            broke = count
+            if holds:
+                break  # going up: the first count that breaks
     browser_lines = []
     if args.chromium:
         tabs = [BrowserTab(server.url, page=args.page, query=f"run={run_id}", name=f"room{i}")
@@ -247,29 +271,30 @@ async def bench(server: StreamlitServer, args) -> tuple[list[PhaseResult], list[
         await asyncio.gather(*(tab.open(timeout=300) for tab in tabs))
         browser_lines = await chromium_pages(server, run_id, args, REPO / "screenshots")
         await asyncio.gather(*(tab.close() for tab in tabs))
-    await presenter.click("Stop")
+    try:
+        await presenter.click("Stop")
+    except LookupError as error:  # the server stops the run on exit anyway
+        print(f"could not press Stop: {error}", file=sys.stderr)
     await presenter.close()
-    if args.knee and knee is None:
-        knee_line = (f"no break up to {args.knee[-1]} viewers "
-                     f"(targets: p95 gap <= {args.gap_target} s, throughput >= "
-                     f"{args.throughput_target:.0%})")
-    elif knee is not None:
-        knee_line = f"targets first break at {knee} viewers"
-    else:
-        knee_line = "knee search skipped"
+    targets = (f"targets: every viewer's p95 gap <= {args.gap_target:g} s and throughput >= "
+               f"{args.throughput_target:.0%} of the presenter-only baseline")
+    knee_line = (f"both targets held up to {held if held is not None else 'no tested count'} "
+                 f"viewers; {f'broken at {broke}' if broke is not None else 'no break found'} "
+                 f"among the counts tried ({targets})")
     return results, browser_lines, knee_line
 
 
 def table(results: list[PhaseResult]) -> str:
     header = ("| phase | viewers | s | join p95 s | worst viewer p95 gap s | median viewer p95 s "
-              "| max gap s | updates/viewer | presenter p95 s | tokens/s | vs baseline "
-              "| server CPU % | load-gen CPU % | server RSS MB |")
+              "| max gap s | updates/viewer | runs preempted | kB/viewer/s | presenter p95 s "
+              "| tokens/s | vs baseline | server CPU % | load-gen CPU % | server RSS MB |")
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
     for r in results:
         lines.append(
             f"| {r.name} | {r.viewers} | {r.seconds:.0f} | {r.join_p95:.2f} | "
             f"{r.worst_p95_gap:.2f} | {r.median_p95_gap:.2f} | {r.max_gap:.2f} | "
-            f"{r.updates_per_viewer:.1f} | {r.presenter_p95_gap:.2f} | {r.tokens_per_s:,.0f} | "
+            f"{r.updates_per_viewer:.1f} | {r.preempted:.0%} | {r.kb_per_viewer_s:.0f} | "
+            f"{r.presenter_p95_gap:.2f} | {r.tokens_per_s:,.0f} | "
             f"{'' if r.ratio != r.ratio else f'{r.ratio:.0%}'} | {r.server_cpu:.0f} | "
             f"{r.client_cpu:.0f} | {r.rss_mb:.0f} |")
     return "\n".join(lines)
@@ -281,7 +306,11 @@ def parse_args():
     parser.add_argument("--seconds", type=float, default=60, help="length of the main phase")
     parser.add_argument("--baseline-seconds", type=float, default=25)
     parser.add_argument("--knee", type=lambda s: [int(x) for x in s.split(",") if x.strip()],
-                        default=[30, 40, 60, 80], help="viewer counts to try, comma-separated")
+                        default=[30, 40, 60, 80],
+                        help="larger counts to try when the main count holds, comma-separated")
+    parser.add_argument("--knee-down", type=lambda s: [int(x) for x in s.split(",") if x.strip()],
+                        default=[15, 10, 5, 2],
+                        help="smaller counts to try when the main count breaks")
     parser.add_argument("--knee-seconds", type=float, default=30)
     parser.add_argument("--chromium", type=int, default=2, help="real Chromium pages at the end")
     parser.add_argument("--chromium-seconds", type=float, default=20)
