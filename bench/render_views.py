@@ -15,6 +15,7 @@ for ``--repeats`` rounds; the median and the worst round are reported.
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime
 import json
 import platform
@@ -188,12 +189,23 @@ VIEWS = {  # name -> (function, target ms or None)
 
 # ---------------------------------------------------------------- figure payloads: dict vs Figure
 
+def with_lists(spec):
+    """The same spec with every numpy array as a (nested) Python list."""
+    if isinstance(spec, dict):
+        return {key: with_lists(value) for key, value in spec.items()}
+    if isinstance(spec, (list, tuple)):
+        return [with_lists(value) for value in spec]
+    return spec.tolist() if isinstance(spec, np.ndarray) else spec
+
+
 def payload_variants(s):
     """The same 4-panel figure handed to st.plotly_chart three ways."""
     trace = s["scratch"].trace(s["probe"].indices.tolist())
     figure = figures.gate_panels(trace, s["probe"].chars)
-    as_dict = figure.to_plotly_json()
-    as_lists = json.loads(figure.to_json())  # numpy arrays become plain lists
+    # the figure's own spec with the numpy arrays in it (to_plotly_json would
+    # already base64-encode them)
+    as_dict = {"data": copy.deepcopy(figure._data), "layout": copy.deepcopy(figure._layout)}
+    as_lists = with_lists(as_dict)
     return {"go.Figure with numpy arrays": lambda: serialise(figure),
             "plain dict with numpy arrays": lambda: serialise(as_dict),
             "plain dict with Python lists": lambda: serialise(as_lists)}
