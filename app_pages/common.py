@@ -511,6 +511,18 @@ def _fresh_source() -> ModelSource:
                        corpus=corpus)
 
 
+def fresh_source_like(source: ModelSource) -> ModelSource | None:
+    """The untrained counterpart of a trained model (same size and vocabulary)."""
+    if source.kind == "fresh":
+        return None
+    tokens = tuple(source.vocab.idx_to_token)
+    hiddens = source.model.num_hiddens
+    model = fresh_model(tokens, hiddens, 0)
+    key = f"fresh:{hash(tokens)}:{hiddens}:0"
+    return ModelSource("fresh", "untrained", model, source.vocab, source.keep_case, key,
+                       identity=key, corpus=source.corpus)
+
+
 def available_sources(run) -> list[str]:
     kinds = []
     if run is not None and run.models:

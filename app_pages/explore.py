@@ -16,6 +16,7 @@ VIEWS = {"saturation": "Gate saturation", "training": "Gates over training",
 SEARCH_QUANTITIES = {"hidden": "H (state)", "update_gate": "Z (update)",
                      "reset_gate": "R (reset)"}
 GATE_CHOICES = {"update_gate": "Z (update gate)", "reset_gate": "R (reset gate)"}
+PERPLEXITY_TEXTS = {"heldout": "held-out text", "training": "training text"}
 REACH_CHARS = 200      # text for the memory-reach curve (each position needs 40 characters of past)
 PLAY_INTERVAL_S = 1.5
 
@@ -94,18 +95,24 @@ def training_view(source, probe) -> None:
         snapshot = snapshots[epochs.index(epoch)]
         model, trace = snapshot_trace(source.identity, epoch, probe.text,
                                       snapshot["state_dict"], probe.indices)
-        if source.history:
-            curve = figures.epoch_curves({common.NETWORK_NAMES[source.network]: source.history})
-            curve.add_vline(x=epoch, line_dash="dash", line_color="#d62728",
-                            annotation_text=f"epoch {epoch}")
-            common.show_chart(curve, key="snap_curve")
+        left, right = st.columns(2)
+        with left:
+            if source.history:
+                curve = figures.epoch_curves({common.NETWORK_NAMES[source.network]:
+                                              source.history})
+                curve.add_vline(x=epoch, line_dash="dash", line_color="#d62728",
+                                annotation_text=f"epoch {epoch}")
+                common.show_chart(curve, key="snap_curve")
+            else:
+                st.caption("No per-epoch history for this model.")
+        with right:
+            indices, where = common.corpus_stretch(source, 2000, probe)
+            common.show_chart(figures.saturation_scatter(
+                saturation(f"{source.identity}:epoch{epoch}", where, 0.1, 0.9, model, indices)),
+                key="snap_saturation")
         common.show_chart(figures.gate_panels(trace, probe.chars, None, probe.unknown_positions,
                                               title=f"Gates and states at epoch {epoch}"),
                           key="snap_panels")
-        indices, where = common.corpus_stretch(source, 2000, probe)
-        common.show_chart(figures.saturation_scatter(
-            saturation(f"{source.identity}:epoch{epoch}", where, 0.1, 0.9, model, indices)),
-            key="snap_saturation")
 
     over_time()
 
@@ -130,20 +137,24 @@ def saliency_view(source, probe) -> None:
                                       label="share of influence"))
     common.show_chart(figures.saliency_bars(probe.chars, result, target), key="saliency")
     indices, where = common.corpus_stretch(source, REACH_CHARS, probe)
+    models = {common.SOURCE_TITLES[source.kind]: source}
+    untrained = common.fresh_source_like(source)
+    if untrained is not None:  # the same architecture before training, for contrast
+        models["Untrained (random weights)"] = untrained
     try:
-        reach = memory_reach(source.key, where, source.model, indices)
+        reaches = {name: memory_reach(model.key, where, model.model, indices)
+                   for name, model in models.items()}
     except ValueError as exc:
         st.info(f"No memory-reach curve: {exc}")
         return
-    common.show_chart(figures.memory_reach_figure({common.SOURCE_TITLES[source.kind]: reach}),
-                      key="memory_reach")
-    st.caption(f"Averaged over {reach.num_positions} positions of {where}.")
+    common.show_chart(figures.memory_reach_figure(reaches), key="memory_reach")
+    st.caption(f"Averaged over positions of {where}.")
 
 
 def marked_text_html(chars, start: int, end: int) -> str:
-    shown = [html.escape(figures.display_char(c)) for c in chars]
-    return ('<div style="font-family:monospace;font-size:1.2rem;line-height:1.9;'
-            'word-break:break-all">' + "".join(shown[:start])
+    shown = [html.escape(c) for c in chars]
+    return ('<div style="font-family:monospace;font-size:1.3rem;line-height:1.9;'
+            'white-space:pre-wrap;word-break:break-all">' + "".join(shown[:start])
             + '<mark style="background:#fde725">' + "".join(shown[start:end]) + "</mark>"
             + "".join(shown[end:]) + "</div>")
 
@@ -194,6 +205,10 @@ def search_view(source, probe, trace) -> None:
                            default=[hits[0].unit], key="search_units")
     if not units:
         return
+    values = interpret.quantity(trace, quantity)[:, units[0]]
+    st.html(figures.colored_text_html(probe.chars, values, quantity, probe.unknown_positions,
+                                      label=f"{interpret.QUANTITY_SYMBOLS[quantity]}[{units[0]}]"))
+    st.caption(f"Unit {units[0]} over the probe: it should light up on the marked span.")
     indices, where = common.corpus_stretch(source, 5000, probe)
     matches = corpus_matches(source.key, where, tuple(sorted(units)), threshold, quantity,
                              end - start, source.model, indices, source.vocab)
@@ -221,7 +236,11 @@ def intervene_view(source, probe) -> None:
             st.info("Choose at least one unit to clamp.")
             return
     clamp = interpret.make_clamp(source.model.num_hiddens, gate, value, units)
-    heldout, where = common.heldout_text(source, probe)
+    measured_on = bound(st.segmented_control, "Perplexity on", list(PERPLEXITY_TEXTS),
+                        default="heldout", required=True, format_func=PERPLEXITY_TEXTS.get,
+                        key="clamp_text")
+    heldout, where = (common.heldout_text(source, probe) if measured_on == "heldout"
+                      else common.corpus_stretch(source, common.HELDOUT_CHARS, probe))
     result = intervention(source.key, probe.text, repr(clamp), where, source.model,
                           probe.indices, source.vocab, clamp, heldout)
     base, clamped = result.baseline, result.clamped
@@ -229,16 +248,18 @@ def intervene_view(source, probe) -> None:
     columns[0].metric("Perplexity, unclamped", f"{base.perplexity:.2f}")
     columns[1].metric("Perplexity, clamped", f"{clamped.perplexity:.2f}",
                       delta=f"{clamped.perplexity - base.perplexity:+.2f}", delta_color="inverse")
-    st.caption(f"Perplexity on {where}.")
+    st.caption(f"Perplexity on {where}. A model that memorised a short training text (d2l "
+               f"trains on 10,000 characters) does far worse on text it has not seen.")
     common.show_chart(figures.log_prob_comparison(
         probe.chars, {"unclamped": base.next_log_probs, "clamped": clamped.next_log_probs}),
         key="clamp_log_probs")
     for column, title, side in zip(st.columns(2), ("Unclamped", "Clamped"), (base, clamped)):
         with column:
             st.markdown(f"**{title}** — greedy continuation of the probe:")
-            st.code(side.sample, language=None, wrap_lines=True)
+            st.code(side.sample if side.sample.strip() else side.sample.replace(" ", "␣"),
+                    language=None, wrap_lines=True)
             common.show_chart(figures.quantity_heatmap(side.trace, probe.chars, "hidden",
-                                                       None, probe.unknown_positions,
+                                                       None, probe.unknown_positions, window=50,
                                                        title=f"Hidden state H, {title.lower()}"),
                               key=f"clamp_heatmap_{title}")
 
@@ -271,6 +292,8 @@ view = bound(st.segmented_control, "View", list(VIEWS), default="saturation", re
 source = common.resolve_source(choice, run)
 if view == "sample":
     sample_view(source)
+elif view == "saturation" and source.corpus is not None:
+    saturation_view(source, None)  # over the corpus: no probe needed
 else:
     text = common.probe_text()
     result = common.probe_trace(source, text) if text else None
