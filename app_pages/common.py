@@ -49,6 +49,7 @@ STATUS_REFRESH_S = 2.0   # the sidebar status, on every page
 FOLLOW_REFRESH_S = 3.0   # gate views that follow the live model
 
 NETWORK_NAMES = {"scratch": "from-scratch GRU", "concise": "nn.GRU"}
+SHORT_NAMES = {"scratch": "scratch", "concise": "nn.GRU"}
 
 
 # ---------------------------------------------------------------- runs
@@ -248,16 +249,17 @@ def trace_npz(trace: GateTrace, probe) -> bytes:
 
 PRESENTATION_CSS = """
 <style>
-html, body, .stApp { font-size: 20px; }
-.stApp p, .stApp li, .stApp label, .stApp .stMarkdown { font-size: 1.25rem !important; }
-.stApp h1 { font-size: 2.8rem !important; }
-.stApp h2 { font-size: 2.1rem !important; }
-.stApp h3 { font-size: 1.7rem !important; }
-[data-testid="stMetricValue"] { font-size: 2.6rem !important; }
-.katex { font-size: 1.45em !important; }
-.gru-probe { font-size: 1.6rem !important; }
+[data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] label,
+[data-testid="stMain"] button, [data-testid="stMain"] input { font-size: 1.3rem !important; }
+[data-testid="stMain"] h1 { font-size: 3rem !important; }
+[data-testid="stMain"] h2 { font-size: 2.2rem !important; }
+[data-testid="stMain"] h3 { font-size: 1.8rem !important; }
+[data-testid="stMain"] [data-testid="stMetricValue"],
+[data-testid="stMain"] [data-testid="stMetricValue"] * { font-size: 3rem !important; }
+[data-testid="stMain"] .katex { font-size: 1.15em !important; }
 </style>
 """
+PRESENTATION_FONT_SIZE = 18  # Plotly figures in presentation mode (most sit in half-width columns)
 
 
 def presenting() -> bool:
@@ -282,8 +284,9 @@ def show_chart(figure, key: str | None = None) -> None:
     if not figure.data:
         figure.add_scatter(x=[], y=[], showlegend=False)  # plotly refuses a figure without traces
     if presenting():
-        figure.update_layout(font_size=22)
-    st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key=key)
+        figure.update_layout(font_size=PRESENTATION_FONT_SIZE, margin_t=110)  # room: title + legend
+    # theme=None: the figures carry their own projector-friendly template and fonts
+    st.plotly_chart(figure, width="stretch", theme=None, config=PLOTLY_CONFIG, key=key)
 
 
 def downsample_stride(count: int, max_points: int) -> int:
@@ -652,6 +655,26 @@ def heldout_text(source: ModelSource, probe) -> tuple[list[int], str]:
         indices = source.corpus.indices[-HELDOUT_CHARS:]
         return indices, f"the last {len(indices):,} characters of {source.corpus.name} (trained on)"
     return list(probe.indices), "the probe text"
+
+
+def probe_page(render, name: str) -> None:
+    """The frame of a page that inspects one probe: the model-source picker and
+    the probe box, then ``render(source, probe, trace)`` inside a fragment that
+    follows a live run's model every few seconds (and stops when the run ends)."""
+    run = followed_run()
+    choice = source_picker(run)
+    text = probe_text()
+
+    @st.fragment(run_every=following(choice, run))
+    def view():
+        source = resolve_source(choice, run)
+        result = probe_trace(source, text) if text is not None else None
+        if result is not None:
+            render(source, *result)
+        if run is not None and choice.kind == "live":
+            rerun_once_when_finished(run, name)
+
+    view()
 
 
 def unit_picker(num_hiddens: int, key: str = "unit", label: str = "Unit") -> int:

@@ -20,6 +20,17 @@ def heatmaps(probe, trace) -> None:
                       key="gate_panels")
 
 
+def gate_views(source, probe, trace) -> None:
+    heatmaps(probe, trace)
+    one_unit(probe, trace, source)
+    if not common.presenting():
+        st.download_button("Download this trace (.npz)", data=lambda: common.trace_npz(trace, probe),
+                           file_name="gru-trace.npz", mime="application/octet-stream",
+                           on_click="ignore", icon=":material/download:", key="trace_npz",
+                           help="Z, R, H̃, H and logits (characters × units), the text and "
+                                "its token indices. Figures export as PNG from their toolbar.")
+
+
 def one_unit(probe, trace, source) -> None:
     st.subheader("One unit, character by character")
     left, right = st.columns([1, 3])
@@ -42,30 +53,4 @@ def one_unit(probe, trace, source) -> None:
 st.title("Gates")
 st.caption("Each column is one character the model reads; each row one hidden unit. "
            "Z near 1 keeps the old state, R near 0 forgets it when forming the candidate H̃.")
-run = common.followed_run()
-choice = common.source_picker(run)
-text = common.probe_text()
-
-
-@st.fragment(run_every=common.following(choice, run))
-def views():
-    source = common.resolve_source(choice, run)
-    if text is None:
-        return
-    result = common.probe_trace(source, text)
-    if result is None:
-        return
-    probe, trace = result
-    heatmaps(probe, trace)
-    one_unit(probe, trace, source)
-    if not common.presenting():
-        st.download_button("Download this trace (.npz)", data=lambda: common.trace_npz(trace, probe),
-                           file_name="gru-trace.npz", mime="application/octet-stream",
-                           on_click="ignore", icon=":material/download:", key="trace_npz",
-                           help="Z, R, H̃, H and logits (characters × units), the text and "
-                                "its token indices. Figures export as PNG from their toolbar.")
-    if run is not None and choice.kind == "live":
-        common.rerun_once_when_finished(run, "gates")
-
-
-views()
+common.probe_page(gate_views, "gates")

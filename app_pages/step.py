@@ -78,21 +78,4 @@ def show_step(source, probe, trace) -> None:
 st.title("Step through the math")
 st.caption("Pick a character and a unit: every equation of the cell, with the numbers the "
            "model used at that step.")
-run = common.followed_run()
-choice = common.source_picker(run)
-text = common.probe_text()
-
-
-@st.fragment(run_every=common.following(choice, run))
-def step_view():
-    source = common.resolve_source(choice, run)
-    if text is None:
-        return
-    result = common.probe_trace(source, text)
-    if result is not None:
-        show_step(source, *result)
-    if run is not None and choice.kind == "live":
-        common.rerun_once_when_finished(run, "step")
-
-
-step_view()
+common.probe_page(show_step, "step")

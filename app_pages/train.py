@@ -126,6 +126,24 @@ def setup(run) -> None:
             start_run(config, corpus)
 
 
+COMMAND_BUTTONS = {  # command -> (label, icon, help)
+    "pause": ("Pause", ":material/pause:", "Pause before the next batch."),
+    "resume": ("Resume", ":material/play_arrow:", None),
+    "stop": ("Stop", ":material/stop:", "End the run; its model stays inspectable and savable."),
+    "step_epoch": ("Step epoch", ":material/skip_next:",
+                   "While paused: train one more epoch, then pause again."),
+    "step_batch": ("Step batch", ":material/redo:",
+                   "While paused: train one more batch, then pause again."),
+}
+
+
+def command_button(column, run, allowed: set, command: str) -> None:
+    label, icon, help_text = COMMAND_BUTTONS[command]
+    column.button(label, icon=icon, key=command, help=help_text,
+                  type="primary" if command == "resume" else "secondary",
+                  disabled=command not in allowed, on_click=common.control, args=(run, command))
+
+
 def controls(run) -> None:
     """Pause/Resume, Stop, Step, learning rate — for the presenter only."""
     if not common.is_owner(run):
@@ -136,29 +154,27 @@ def controls(run) -> None:
             st.rerun()
         return
     allowed = set(run.allowed_commands())
-    cols = st.columns([1, 1, 1, 1, 2, 1])
-    if "resume" in allowed:
-        cols[0].button("Resume", icon=":material/play_arrow:", key="resume", type="primary",
-                       on_click=common.control, args=(run, "resume"))
-    else:
-        cols[0].button("Pause", icon=":material/pause:", key="pause",
-                       disabled="pause" not in allowed, on_click=common.control,
-                       args=(run, "pause"))
-    for column, command, label, icon in (
-            (cols[1], "stop", "Stop", ":material/stop:"),
-            (cols[2], "step_epoch", "Step one epoch", ":material/skip_next:"),
-            (cols[3], "step_batch", "Step one batch", ":material/redo:")):
-        column.button(label, icon=icon, key=command, disabled=command not in allowed,
-                      on_click=common.control, args=(run, command))
-    low, high = LIMITS["lr"]
-    new_lr = cols[4].number_input("Learning rate (live)", min_value=low, max_value=high,
-                                  value=float(run.lr), format="%g", key=f"live_lr_{run.id}",
-                                  disabled="set_lr" not in allowed)
-    cols[5].button("Apply lr", key="apply_lr", disabled="set_lr" not in allowed or new_lr == run.lr,
-                   on_click=common.control, args=(run, "set_lr"), kwargs={"lr": new_lr})
+    columns = iter(st.columns([1, 1, 1.2, 1.2, 2, 1], vertical_alignment="bottom"))
+    command_button(next(columns), run, allowed, "resume" if "resume" in allowed else "pause")
+    command_button(next(columns), run, allowed, "stop")
+    if not common.presenting():  # a projector gets the two buttons a lecture needs
+        command_button(next(columns), run, allowed, "step_epoch")
+        command_button(next(columns), run, allowed, "step_batch")
+        live_lr(run, allowed, next(columns), next(columns))
     if not common.is_active(run) and st.button("New run", key="new_run", icon=":material/add:"):
         common.unfollow()
         st.rerun()
+
+
+def live_lr(run, allowed: set, input_column, button_column) -> None:
+    """Change the learning rate of the running model (from the next batch on)."""
+    low, high = LIMITS["lr"]
+    new_lr = input_column.number_input("Learning rate (live)", min_value=low, max_value=high,
+                                       value=float(run.lr), format="%g", key=f"live_lr_{run.id}",
+                                       disabled="set_lr" not in allowed)
+    button_column.button("Apply", key="apply_lr",
+                         disabled="set_lr" not in allowed or new_lr == run.lr,
+                         on_click=common.control, args=(run, "set_lr"), kwargs={"lr": new_lr})
 
 
 def live_panel(run) -> None:
@@ -200,17 +216,19 @@ def progress_row(run, progress: dict, metrics) -> None:
         f"{progress['batch_in_epoch']}/{per_epoch} · elapsed "
         f"{common.format_seconds(progress['elapsed_s'])} · ETA "
         f"{common.format_seconds(progress['eta_s'])}"))
-    cols = iter(st.columns(2 * len(run.models) + 1))
+    speeds = not common.presenting()  # fewer numbers on a projector: the chart has them
+    cols = iter(st.columns((2 if speeds else 1) * len(run.models) + 1))
     for model in run.models:
-        name = common.NETWORK_NAMES[model]
+        name = common.SHORT_NAMES[model]
         records = metrics.epochs_of(model)
         last = records[-1] if records else None
         change = (f"{last['perplexity'] - records[-2]['perplexity']:+.2f}"
                   if len(records) > 1 else None)
         next(cols).metric(f"Perplexity · {name}", f"{last['perplexity']:.2f}" if last else "–",
                           delta=change, delta_color="inverse")
-        next(cols).metric(f"Tokens/s · {name}",
-                          f"{last['tokens_per_second']:,.0f}" if last else "–")
+        if speeds:
+            next(cols).metric(f"Tokens/s · {name}",
+                              f"{last['tokens_per_second']:,.0f}" if last else "–")
     next(cols).metric("Learning rate", f"{run.lr:g}")
 
 

@@ -354,7 +354,7 @@ def test_presentation_mode_from_the_url(registry):
     at = new_app(present="true").run()
     assert_clean(at)
     assert at.toggle(key="present").value is True
-    assert "font-size: 20px" in "".join(str(e.proto) for e in at.get("html"))
+    assert "stMetricValue" in "".join(str(e.proto) for e in at.get("html"))  # the larger-font CSS
 
 
 # ---------------------------------------------------------------- downloads

@@ -69,6 +69,16 @@ def test_train_pause_and_inspect_in_a_browser(app_url):
         assert_no_exception(page)
         screenshot(page, "train-paused")
 
+        viewer = page.context.new_page()  # a second tab opens the share link: read-only
+        viewer.goto(page.url)
+        wait_connected(viewer)
+        viewer.get_by_text("read-only").first.wait_for(timeout=TIMEOUT_MS)
+        wait_for_points(viewer, paused_at)
+        assert viewer.get_by_role("button", name="Resume", exact=True).count() == 0
+        assert viewer.get_by_role("button", name="Stop", exact=True).count() == 0
+        screenshot(viewer, "viewer")
+        viewer.close()
+
         open_page(page, "Gates")
         page.wait_for_function(
             """() => [...document.querySelectorAll('.js-plotly-plot')].some(p =>
@@ -90,6 +100,6 @@ def test_train_pause_and_inspect_in_a_browser(app_url):
         screenshot(page, "step")
 
         open_page(page, "Train")
-        page.get_by_role("button", name="Stop").click()
+        page.get_by_role("button", name="Stop", exact=True).click()
         page.get_by_text("stopped").first.wait_for(timeout=TIMEOUT_MS)
         assert_no_exception(page)
