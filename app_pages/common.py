@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import threading
+import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +23,11 @@ import plotly.graph_objects as go
 import streamlit as st
 from torch import nn
 
+from gru_core import interpret, live
 from gru_core.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from gru_core.data import (Corpus, CorpusError, Vocab, load_corpus_time_machine,
                            load_generated_corpus, load_text)
-from gru_core import interpret
+from gru_core.live import RunError
 from gru_core.models import GateTrace, make_model
 from gru_core.storage import list_checkpoints
 
@@ -43,7 +45,6 @@ TOKENS_KEY = "owner_tokens"
 CHECKPOINT_KEY = "checkpoint_digest"
 SEEN_LIVE_KEY = "seen_live"
 
-ACTIVE_STATES = {"idle", "running", "paused"}
 TRAIN_REFRESH_S = 1.0    # curves while training
 STATUS_REFRESH_S = 2.0   # the sidebar status, on every page
 FOLLOW_REFRESH_S = 3.0   # gate views that follow the live model
@@ -57,35 +58,24 @@ SHORT_NAMES = {"scratch": "scratch", "concise": "nn.GRU"}
 @st.cache_resource(show_spinner=False)
 def registry():
     """The process-wide run registry (shared by every session)."""
-    from gru_core.live import get_registry
-    return get_registry()
-
-
-def live_engine_available() -> bool:
-    try:
-        import gru_core.live  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return live.get_registry()
 
 
 def state_of(run) -> str:
-    return getattr(run.state, "value", str(run.state))
+    return run.state.value
 
 
 def is_active(run) -> bool:
-    return run is not None and state_of(run) in ACTIVE_STATES
+    """Idle, running or paused: the run can still change."""
+    return run is not None and not run.state.is_terminal
 
 
 def followed_run():
     """The run this session shows: ``?run=<id>`` wins (a shared link), else the
     one this session started. Keeps the id in the URL so any page can be shared."""
-    if not live_engine_available():
-        return None
     wanted = st.query_params.get("run") or st.session_state.get(RUN_KEY)
     if not wanted:
         return None
-    from gru_core.live import RunError
     try:
         run = registry().get(wanted)
     except RunError as exc:
@@ -121,7 +111,6 @@ def is_owner(run) -> bool:
 
 def control(run, command: str, **kwargs) -> bool:
     """Send pause/resume/stop/step/set_lr; a refusal becomes a message."""
-    from gru_core.live import RunError
     try:
         registry().control(run.id, owner_token(run), command, **kwargs)
     except (RunError, ValueError) as exc:
@@ -287,11 +276,6 @@ def show_chart(figure, key: str | None = None) -> None:
         figure.update_layout(font_size=PRESENTATION_FONT_SIZE, margin_t=110)  # room: title + legend
     # theme=None: the figures carry their own projector-friendly template and fonts
     st.plotly_chart(figure, width="stretch", theme=None, config=PLOTLY_CONFIG, key=key)
-
-
-def downsample_stride(count: int, max_points: int) -> int:
-    """Every n-th point so a long history plots as at most ``max_points``."""
-    return max(1, -(-count // max_points))
 
 
 # ---------------------------------------------------------------- corpora
@@ -466,7 +450,7 @@ def live_snapshot(run_id: str, network: str, version: tuple):
 
 
 def live_version(run) -> tuple:
-    import time
+    """Changes every few seconds while the run trains, else with its position."""
     if state_of(run) == "running":
         return ("t", int(time.time() // FOLLOW_REFRESH_S))
     return ("at", run.epoch, run.batch, state_of(run))

@@ -2,9 +2,9 @@
 side by side, and an equivalence lab that shows where they differ."""
 import streamlit as st
 
+from app_pages import charts, common
 from gru_core import figures, interpret
 from gru_core.models import ConciseGRU
-from app_pages import charts, common
 
 SEED_EQUATIONS = r"""
 \begin{aligned}

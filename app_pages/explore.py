@@ -7,8 +7,8 @@ import html
 import numpy as np
 import streamlit as st
 
-from gru_core import figures, interpret
 from app_pages import common
+from gru_core import figures, interpret
 
 VIEWS = {"saturation": "Gate saturation", "training": "Gates over training",
          "saliency": "Saliency", "search": "Unit search", "intervene": "Interventions",

@@ -2,8 +2,8 @@
 do on every character of a probe text, and one unit up close."""
 import streamlit as st
 
-from gru_core import figures, interpret
 from app_pages import common
+from gru_core import figures, interpret
 
 ORDER_NAMES = {"none": "unit number", "mean": "mean activation", "cluster": "clustered"}
 UNIT_VIEWS = {"update_gate": "Z (update)", "reset_gate": "R (reset)", "hidden": "H (state)"}

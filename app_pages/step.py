@@ -2,8 +2,8 @@
 of the cell with the numbers the model actually used, checked against the trace."""
 import streamlit as st
 
-from gru_core import figures, interpret
 from app_pages import common
+from gru_core import figures, interpret
 
 CHECK_TOLERANCE = 1e-5  # float32 trace vs float64 recomputation
 

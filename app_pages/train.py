@@ -3,10 +3,11 @@ background, steer it (pause, step, change lr) and watch it learn live."""
 import streamlit as st
 import torch
 
+from app_pages import charts, common
 from gru_core.data import atomic_write_bytes
+from gru_core.live import RunError
 from gru_core.storage import checkpoint_path
 from gru_core.training import LIMITS, TrainConfig
-from app_pages import charts, common
 
 MODEL_CHOICES = {"scratch": "From scratch (d2l's cell)", "concise": "nn.GRU",
                  "both": "Both, in lockstep"}
@@ -98,7 +99,6 @@ def hyper_parameters(disabled: bool) -> TrainConfig:
 
 
 def start_run(config: TrainConfig, corpus) -> None:
-    from gru_core.live import RunError
     try:
         config.validate()
         run = common.registry().create(config, corpus, name=corpus.name)
@@ -288,10 +288,6 @@ def save_panel(run) -> None:
 st.title("Train a GRU")
 st.caption("d2l's GRU chapter, live: the same data pipeline, cell, SGD with gradient clipping "
            "and perplexity — trained in a background thread while you watch.")
-if not common.live_engine_available():
-    st.error("The live training engine (gru_core.live) is not installed in this build.")
-    st.stop()
-
 run = common.followed_run()
 if run is None or common.is_owner(run):
     setup(run)
