@@ -43,11 +43,11 @@ MAX_PROBE_CHARS = 400
 RUN_KEY = "run_id"
 TOKENS_KEY = "owner_tokens"
 CHECKPOINT_KEY = "checkpoint_digest"
-SEEN_LIVE_KEY = "seen_live"
+SEEN_STATE_KEY = "seen_run_state"
 
 TRAIN_REFRESH_S = 1.0    # curves while training
 STATUS_REFRESH_S = 2.0   # the sidebar status, on every page
-FOLLOW_REFRESH_S = 3.0   # gate views that follow the live model
+FOLLOW_REFRESH_S = 5.0   # gate views that follow a training model (a heatmap tick is ~1 MB)
 
 NETWORK_NAMES = {"scratch": "from-scratch GRU", "concise": "nn.GRU"}
 SHORT_NAMES = {"scratch": "scratch", "concise": "nn.GRU"}
@@ -152,7 +152,7 @@ def sidebar_run_status() -> None:
                                               f" · ETA {format_seconds(progress.get('eta_s'))}")
             if run.message:
                 st.caption(run.message)
-            rerun_once_when_finished(run, "sidebar")
+            rerun_on_state_change(run)
 
         status()
         st.caption("Share this run (viewers follow it live, read-only):")
@@ -164,13 +164,17 @@ def refresh_interval(run, seconds: float) -> float | None:
     return seconds if is_active(run) else None
 
 
-def rerun_once_when_finished(run, key: str) -> None:
-    """Inside a polling fragment: when the run ends, one full rerun re-renders
-    the fragment with ``run_every=None`` (an unguarded rerun would fire every tick)."""
-    seen = st.session_state.setdefault(SEEN_LIVE_KEY, {})
-    if is_active(run):
-        seen[key] = run.id
-    elif seen.pop(key, None) == run.id:
+def rerun_on_state_change(run) -> None:
+    """From the sidebar's polling fragment: when the run starts, pauses, resumes,
+    steps or ends, one full rerun lets every fragment on the page pick its new
+    ``run_every`` and show the new model (an unguarded rerun would turn every
+    tick into a full rerun)."""
+    seen = st.session_state.setdefault(SEEN_STATE_KEY, {})
+    state = state_of(run)
+    # while paused the model moves only by steps: a finished step counts as a change
+    signature = (state, run.batch) if state == "paused" else (state,)
+    before, seen[run.id] = seen.get(run.id), signature
+    if before is not None and before != signature:
         st.rerun()
 
 
@@ -569,8 +573,10 @@ def resolve_source(choice: SourceChoice, run) -> ModelSource:
 
 
 def following(choice: SourceChoice, run) -> float | None:
-    """How often a view that shows the live model should refresh (None: never)."""
-    return refresh_interval(run, FOLLOW_REFRESH_S) if choice.kind == "live" else None
+    """How often a view that shows the live model refreshes: only while it
+    trains (a paused or finished model does not change)."""
+    training = choice.kind == "live" and run is not None and state_of(run) == "running"
+    return FOLLOW_REFRESH_S if training else None
 
 
 # ---------------------------------------------------------------- probe text
@@ -641,7 +647,7 @@ def heldout_text(source: ModelSource, probe) -> tuple[list[int], str]:
     return list(probe.indices), "the probe text"
 
 
-def probe_page(render, name: str) -> None:
+def probe_page(render) -> None:
     """The frame of a page that inspects one probe: the model-source picker and
     the probe box, then ``render(source, probe, trace)`` inside a fragment that
     follows a live run's model every few seconds (and stops when the run ends)."""
@@ -655,8 +661,6 @@ def probe_page(render, name: str) -> None:
         result = probe_trace(source, text) if text is not None else None
         if result is not None:
             render(source, *result)
-        if run is not None and choice.kind == "live":
-            rerun_once_when_finished(run, name)
 
     view()
 

@@ -42,7 +42,6 @@ def lockstep_curves(run) -> None:
         with right:
             common.show_chart(charts.epoch_curves(epochs, networks, "tokens_per_second"),
                               key="cmp_speed")
-        common.rerun_once_when_finished(run, "compare")
 
     curves()
 

@@ -53,4 +53,4 @@ def one_unit(probe, trace, source) -> None:
 st.title("Gates")
 st.caption("Each column is one character the model reads; each row one hidden unit. "
            "Z near 1 keeps the old state, R near 0 forgets it when forming the candidate H̃.")
-common.probe_page(gate_views, "gates")
+common.probe_page(gate_views)

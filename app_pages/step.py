@@ -78,4 +78,4 @@ def show_step(source, probe, trace) -> None:
 st.title("Step through the math")
 st.caption("Pick a character and a unit: every equation of the cell, with the numbers the "
            "model used at that step.")
-common.probe_page(show_step, "step")
+common.probe_page(show_step)

@@ -203,7 +203,6 @@ def live_panel(run) -> None:
                               key="grad_chart")
         samples_block(metrics)
         downloads(run, metrics)
-        common.rerun_once_when_finished(run, "train")
 
     panel()
 
