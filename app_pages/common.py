@@ -10,6 +10,7 @@ reproduces it.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import threading
@@ -285,13 +286,22 @@ def show_chart(figure, key: str | None = None) -> None:
 # ---------------------------------------------------------------- corpora
 
 @st.cache_resource(show_spinner="Loading The Time Machine…", ttl=600)
-def time_machine(max_tokens: int = 10000) -> tuple[Corpus | None, str | None]:
-    """(corpus, None) or (None, why it cannot be had); the failure is cached
-    too, so an offline server does not retry the download on every rerun."""
+def whole_book() -> tuple[Corpus | None, str | None]:
+    """(the whole book, None) or (None, why it cannot be had); the failure is
+    cached too, so an offline server does not retry the download on every rerun."""
     try:
-        return load_corpus_time_machine(max_tokens), None
+        return load_corpus_time_machine(max_tokens=0), None
     except CorpusError as exc:
         return None, str(exc)
+
+
+def time_machine(max_tokens: int = 10000) -> tuple[Corpus | None, str | None]:
+    """The book's first ``max_tokens`` characters, d2l-style (its vocabulary is
+    the whole book's, as d2l builds it), cut from the one cached copy."""
+    book, problem = whole_book()
+    if book is None:
+        return None, problem
+    return dataclasses.replace(book, indices=book.indices[:max_tokens]), None
 
 
 @st.cache_resource(show_spinner=False)

@@ -35,7 +35,7 @@ def corpus_picker(max_tokens: int, disabled: bool):
             st.info("Choose *Your own text file* or *Generated offline corpus* above, or fix "
                     "the problem and retry.")
             if st.button("Retry loading The Time Machine"):
-                common.time_machine.clear()
+                common.whole_book.clear()
                 st.rerun()
             return None
     elif choice == "generated":
