@@ -190,6 +190,24 @@ def _output_layer_backward(grad_Y, hiddens, W_hq):
     return grad_hiddens, summed_outer(hiddens, grad_Y), grad_Y.sum(0)
 
 
+def _finish_forward(ctx, state_and_input, W_hq, b_q, *cell_tensors):
+    """Save what the backward pass needs; return (Y for every step, H_T)."""
+    n = W_hq.shape[0]
+    hiddens = state_and_input[1:, :, :n]
+    ctx.save_for_backward(W_hq, state_and_input, *cell_tensors)
+    return _output_layer(hiddens, W_hq, b_q), hiddens[-1].clone()
+
+
+def _begin_backward(ctx, grad_Y, grad_last_state):
+    """-> (state_and_input, the cell's saved tensors, dL/dH_t from the outputs
+    (T, B, n), dL/dH_T to start the loop with, {W_hq, b_q gradients})."""
+    W_hq, state_and_input, *cell_tensors = ctx.saved_tensors
+    grad_hiddens, grad_W_hq, grad_b_q = _output_layer_backward(
+        grad_Y, state_and_input[1:, :, :W_hq.shape[0]], W_hq)
+    return (state_and_input, cell_tensors, grad_hiddens, grad_hiddens[-1] + grad_last_state,
+            {"W_hq": grad_W_hq, "b_q": grad_b_q})
+
+
 def _update_coefficients(previous, update_gate, candidate):
     """(T, B, 2, n) factors that turn dL/dH_t into [d pre-Z, d pre-tanh].
     H_t = Z H_{t-1} + (1 - Z) H~ gives dL/dZ = g (H_{t-1} - H~) and
@@ -201,7 +219,7 @@ def _update_coefficients(previous, update_gate, candidate):
 
 
 def _steps_backward(grad_hiddens, grad_last_state):
-    """Yield (t, dL/dH_t so far, gradient from the output at H_{t-1}); the state
+    """Yield (t, the outputs' gradient at H_{t-1}) from the last step back;
     H0 has no output of its own, so step 0 gets zeros."""
     steps = grad_hiddens.shape[0]
     for t in reversed(range(steps)):
@@ -244,27 +262,24 @@ class SeedSequence(torch.autograd.Function):
             torch.lerp(candidate, H, Z, out=state_and_input[t + 1, :, :n])
             gates.append(RZ)
             candidates.append(candidate)
-        hiddens = state_and_input[1:, :, :n]
-        ctx.save_for_backward(W_hh, W_hr, W_hz, W_hq, state_and_input, reset_and_input,
-                              torch.stack(gates), torch.stack(candidates))
-        return _output_layer(hiddens, W_hq, b_q), hiddens[-1].clone()
+        return _finish_forward(ctx, state_and_input, W_hq, b_q, W_hh, W_hr, W_hz, reset_and_input,
+                               torch.stack(gates), torch.stack(candidates))
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_Y, grad_last_state):
-        W_hh, W_hr, W_hz, W_hq, state_and_input, reset_and_input, gates, candidates = ctx.saved_tensors
+        state_and_input, saved, grad_hiddens, grad_H, grads = _begin_backward(
+            ctx, grad_Y, grad_last_state)
+        W_hh, W_hr, W_hz, reset_and_input, gates, candidates = saved
         steps, batch, n = candidates.shape
         previous = state_and_input[:steps, :, :n]                       # H_{t-1}
         R, Z = gates[..., :n], gates[..., n:]
-        grad_hiddens, grad_W_hq, grad_b_q = _output_layer_backward(
-            grad_Y, state_and_input[1:, :, :n], W_hq)
         to_update_candidate = _update_coefficients(previous, Z, candidates)
         # d(R * H)/dH = R; d(R * H)/d pre-R = H R (1 - R)
         from_reset_hidden = torch.stack((R, previous * R * (1 - R)), dim=2)
         W_recurrent = torch.cat((W_hr, W_hz), 1)                         # [R | Z] -> H, (n, 2n)
         # per step: [dL/d(R*H) * R | d pre-R | d pre-Z | d pre-tanh]
         grad = candidates.new_empty(steps, batch, 4 * n)
-        grad_H = grad_hiddens[-1] + grad_last_state
         for t, grad_from_output in _steps_backward(grad_hiddens, grad_last_state):
             g = grad[t]
             torch.mul(grad_H[:, None], to_update_candidate[t], out=g[:, 2 * n:].unflatten(1, (2, n)))
@@ -272,10 +287,10 @@ class SeedSequence(torch.autograd.Function):
             torch.mul(grad_reset_hidden[:, None], from_reset_hidden[t], out=g[:, :2 * n].unflatten(1, (2, n)))
             direct = torch.addcmul(grad_from_output, grad_H, Z[t]).add_(g[:, :n])
             grad_H = linear_add(g[:, n:3 * n], W_recurrent, direct)
-        grads = _split_gate_grads(summed_outer(state_and_input[:steps], grad[..., n:3 * n]), n)
+        grads.update(_split_gate_grads(summed_outer(state_and_input[:steps], grad[..., n:3 * n]), n))
         grad_candidate = summed_outer(reset_and_input, grad[..., 3 * n:])
         grad_b = grad[..., n:].sum(dim=(0, 1))
-        grads.update(W_hh=grad_candidate[:n], W_xh=grad_candidate[n:], W_hq=grad_W_hq, b_q=grad_b_q,
+        grads.update(W_hh=grad_candidate[:n], W_xh=grad_candidate[n:],
                      b_r=grad_b[:n], b_z=grad_b[n:2 * n], b_h=grad_b[2 * n:])
         return (None, grad_H) + _in_param_order(grads, SEED_PARAMS)
 
@@ -307,27 +322,24 @@ class ResetAfterSequence(torch.autograd.Function):
             gates.append(RZ)
             recurrents.append(recurrent)
             candidates.append(candidate)
-        hiddens = state_and_input[1:, :, :n]
-        ctx.save_for_backward(W_hh, W_hr, W_hz, W_hq, state_and_input, torch.stack(gates),
-                              torch.stack(recurrents), torch.stack(candidates))
-        return _output_layer(hiddens, W_hq, b_q), hiddens[-1].clone()
+        return _finish_forward(ctx, state_and_input, W_hq, b_q, W_hh, W_hr, W_hz,
+                               torch.stack(recurrents), torch.stack(gates), torch.stack(candidates))
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_Y, grad_last_state):
-        W_hh, W_hr, W_hz, W_hq, state_and_input, gates, recurrents, candidates = ctx.saved_tensors
+        state_and_input, saved, grad_hiddens, grad_H, grads = _begin_backward(
+            ctx, grad_Y, grad_last_state)
+        W_hh, W_hr, W_hz, recurrents, gates, candidates = saved
         steps, batch, n = candidates.shape
         previous = state_and_input[:steps, :, :n]
         R, Z = gates[..., :n], gates[..., n:]
-        grad_hiddens, grad_W_hq, grad_b_q = _output_layer_backward(
-            grad_Y, state_and_input[1:, :, :n], W_hq)
         to_update_candidate = _update_coefficients(previous, Z, candidates)
         # d pre-tanh -> [d(H W_hh + b_hh) = . * R | d pre-R = . * (H W_hh + b_hh) R (1 - R)]
         from_candidate = torch.stack((R, recurrents * R * (1 - R)), dim=2)
         W_recurrent = torch.cat((W_hh, W_hr, W_hz), 1)                    # (n, 3n)
         # per step: [d(H W_hh + b_hh) | d pre-R | d pre-Z | d pre-tanh]
         grad = candidates.new_empty(steps, batch, 4 * n)
-        grad_H = grad_hiddens[-1] + grad_last_state
         for t, grad_from_output in _steps_backward(grad_hiddens, grad_last_state):
             g = grad[t]
             torch.mul(grad_H[:, None], to_update_candidate[t], out=g[:, 2 * n:].unflatten(1, (2, n)))
@@ -335,10 +347,10 @@ class ResetAfterSequence(torch.autograd.Function):
                       out=g[:, :2 * n].unflatten(1, (2, n)))
             grad_H = linear_add(g[:, :3 * n], W_recurrent,
                                 torch.addcmul(grad_from_output, grad_H, Z[t]))
-        grads = _split_gate_grads(summed_outer(state_and_input[:steps], grad[..., n:3 * n]), n)
+        grads.update(_split_gate_grads(summed_outer(state_and_input[:steps], grad[..., n:3 * n]), n))
         one_hot = state_and_input[:steps, :, n:]
         grad_b = grad.sum(dim=(0, 1))
         grads.update(W_hh=summed_outer(previous, grad[..., :n]),
-                     W_xh=summed_outer(one_hot, grad[..., 3 * n:]), W_hq=grad_W_hq, b_q=grad_b_q,
+                     W_xh=summed_outer(one_hot, grad[..., 3 * n:]),
                      b_hh=grad_b[:n], b_r=grad_b[n:2 * n], b_z=grad_b[2 * n:3 * n], b_h=grad_b[3 * n:])
         return (None, grad_H) + _in_param_order(grads, SEED_PARAMS + ("b_hh",))
