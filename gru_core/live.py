@@ -130,6 +130,10 @@ def float32_cpu_copy(model: nn.Module) -> dict:
             for k, v in model.state_dict().items()}
 
 
+class ParamsFrozen(Exception):
+    """Raised in a stopped run's thread that tries to update after stop() returned."""
+
+
 class ParamGuard:
     """The lock a run's Trainers hold around each parameter update, and how many
     updates each model has had under it. Readers copy under the same lock, so
@@ -139,6 +143,11 @@ class ParamGuard:
         self.lock = threading.Lock()
         self.changed = threading.Condition(self.lock)
         self.updates = dict.fromkeys(names, 0)
+        self.frozen = False  # set once a stopped run's thread is late: no update lands after
+
+    def freeze(self) -> None:
+        with self.lock:
+            self.frozen = True
 
     def for_model(self, name: str) -> "_ModelUpdate":
         """The ``param_lock`` to give that model's Trainer."""
@@ -157,6 +166,9 @@ class _ModelUpdate:
 
     def __enter__(self):
         self.guard.lock.acquire()
+        if self.guard.frozen:
+            self.guard.lock.release()
+            raise ParamsFrozen("the run was stopped; this update is discarded")
 
     def __exit__(self, exc_type, exc, tb):
         try:
@@ -404,8 +416,10 @@ class Run:
             self._cond.notify_all()
 
     def stop(self, reason: str = "", timeout: float = STOP_JOIN_S) -> bool:
-        """End the run (state 'stopped') and join its thread. The thread stops
-        before its next batch; returns whether it has exited within ``timeout``."""
+        """End the run (state 'stopped') and join its thread, which stops before
+        its next batch. Returns whether the thread exited within ``timeout``; if
+        not (a batch longer than that), the parameters are frozen as they are and
+        the thread exits when its batch ends, discarding that batch."""
         with self._cond:
             self._require("stop")
             self._end_locked(RunState.STOPPED, reason or (
@@ -487,11 +501,16 @@ class Run:
         self._thread.start()
 
     def _join(self, timeout: float) -> bool:
+        """Wait for the thread; if a long batch keeps it past ``timeout``, freeze
+        the parameters so that batch's update is discarded: what the caller
+        sees after stop() is final."""
         thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-            return not thread.is_alive()
-        return True
+        if thread is None or thread is threading.current_thread():
+            return True
+        thread.join(timeout)
+        if thread.is_alive():
+            self._guard.freeze()
+        return not thread.is_alive()
 
     def _end_locked(self, state: RunState, message: str, traceback: str | None = None) -> None:
         """Enter a terminal state (the first one wins); caller holds ``_cond``."""
@@ -547,6 +566,8 @@ class Run:
             with self._cond:
                 self._end_locked(RunState.FINISHED,
                                  f"Finished {self._epoch} epochs ({self._batch} batches).")
+        except ParamsFrozen:
+            pass  # stopped while a long batch ran; its update was discarded
         except DivergedError as exc:
             with self._cond:
                 self._end_locked(RunState.DIVERGED, (
@@ -680,7 +701,8 @@ def _records_after(queue: deque, since: int) -> list[dict]:
 
 def _failure_hint(exc: Exception) -> str:
     if isinstance(exc, (MemoryError, torch.OutOfMemoryError)):
-        return "The machine ran out of memory: try fewer hidden units, a smaller batch or fewer steps."
+        return ("The machine ran out of memory: try fewer hidden units, a smaller batch or "
+                "fewer steps.")
     return ("This is not something your settings are known to cause; the traceback shows "
             "where it happened. Try a new run, and report it if it happens again.")
 

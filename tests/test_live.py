@@ -37,12 +37,12 @@ def make_run(small_corpus):
     """Runs built here are always closed, whatever the test did."""
     runs = []
 
-    def build(corpus=None, **overrides):
+    def build(**overrides):
         run_kwargs = {k: overrides.pop(k) for k in list(overrides)
                       if k in ("sample_every", "snapshot_every", "max_snapshots",
                                "max_batch_records", "scratch_engine")}
         run_kwargs.setdefault("scratch_engine", "scratch")
-        run = Run(tiny_config(**overrides), corpus or small_corpus, **run_kwargs)
+        run = Run(tiny_config(**overrides), small_corpus, **run_kwargs)
         runs.append(run)
         return run
     yield build
@@ -94,6 +94,26 @@ def checksum(tensors) -> str:
     for tensor in tensors:
         digest.update(tensor.detach().to(torch.float32).contiguous().numpy().tobytes())
     return digest.hexdigest()
+
+
+def train_while_reading(run: Run, read, num_readers: int) -> None:
+    """Train ``run`` to the end while ``num_readers`` threads call ``read()`` in a loop."""
+    errors = []
+
+    def reader():
+        try:
+            while not run.state.is_terminal:
+                read()
+        except Exception as exc:  # reported below, in the test's thread
+            errors.append(exc)
+    readers = [threading.Thread(target=reader, name=f"reader-{i}") for i in range(num_readers)]
+    run.start()
+    for thread in readers:
+        thread.start()
+    assert run.wait(WAIT_S)
+    for thread in readers:
+        thread.join(WAIT_S)
+    assert not errors, errors
 
 
 # ---------------------------------------------------------------- state machine
@@ -295,7 +315,8 @@ def test_both_trains_scratch_and_concise_on_identical_batches(make_run):
     assert run.model_kinds == {"scratch": "scratch", "concise": "concise"}
     seen = {"scratch": [], "concise": []}
     for name, model in run.models.items():
-        model.register_forward_pre_hook(lambda m, args, name=name: seen[name].append(args[0].clone()))
+        model.register_forward_pre_hook(
+            lambda module, args, name=name: seen[name].append(args[0].clone()))
     run.start()
     assert run.wait(WAIT_S) and run.state is RunState.FINISHED
     assert len(seen["scratch"]) == len(seen["concise"]) == run.batch > 10
@@ -370,7 +391,7 @@ def test_an_exception_fails_one_run_while_another_keeps_training(make_run, monke
 # ---------------------------------------------------------------- snapshots
 
 def test_snapshots_under_four_readers_are_states_the_trainer_produced(make_run, monkeypatch):
-    run = make_run(num_hiddens=16, num_epochs=8, sample_every=0)
+    run = make_run(num_hiddens=16, num_epochs=3, sample_every=0)
     model = run.models["scratch"]
     produced = {checksum(model.parameters()): 0}  # checksum -> number of updates
     real_sgd = training.sgd
@@ -380,23 +401,12 @@ def test_snapshots_under_four_readers_are_states_the_trainer_produced(make_run, 
         produced[checksum(params)] = len(produced)
     monkeypatch.setattr(training, "sgd", sgd_and_record)
 
-    reads, errors = [], []
+    reads = []
 
-    def reader():
-        try:
-            while not run.state.is_terminal:
-                snap = run.snapshot()
-                reads.append((checksum(snap["state_dicts"]["scratch"].values()), snap["batch"]))
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-    readers = [threading.Thread(target=reader, name=f"reader-{i}") for i in range(4)]
-    run.start()
-    for thread in readers:
-        thread.start()
-    assert run.wait(WAIT_S)
-    for thread in readers:
-        thread.join(WAIT_S)
-    assert not errors
+    def read():
+        snap = run.snapshot()
+        reads.append((checksum(snap["state_dicts"]["scratch"].values()), snap["batch"]))
+    train_while_reading(run, read, num_readers=4)
     assert len(produced) == run.batch + 1
     assert len(reads) >= 40, "the readers should have raced the trainer many times"
     assert len({batch for _, batch in reads}) >= 5, "reads should span training"
@@ -405,31 +415,22 @@ def test_snapshots_under_four_readers_are_states_the_trainer_produced(make_run, 
 
 
 def test_lockstep_snapshots_hold_both_models_after_the_same_batch(make_run):
-    run = make_run(model="both", num_hiddens=16, num_epochs=4, sample_every=0)
+    run = make_run(model="both", num_hiddens=16, batch_size=8, num_epochs=3, sample_every=0)
     updates = []
-
-    def reader():
-        while not run.state.is_terminal:
-            updates.append(run.snapshot()["updates"])
-    readers = [threading.Thread(target=reader, name=f"reader-{i}") for i in range(2)]
-    run.start()
-    for thread in readers:
-        thread.start()
-    assert run.wait(WAIT_S)
-    for thread in readers:
-        thread.join(WAIT_S)
+    train_while_reading(run, lambda: updates.append(run.snapshot()["updates"]), num_readers=2)
     assert len(updates) >= 20
     assert all(u["scratch"] == u["concise"] for u in updates)
 
 
 def test_snapshot_model_and_param_snapshots(make_run):
-    run = make_run(model="both", num_epochs=10, snapshot_every=1, max_snapshots=4,
-                   sample_every=0)
+    run = make_run(model="both", batch_size=16, num_steps=10, num_epochs=10, snapshot_every=1,
+                   max_snapshots=4, sample_every=0)
     run.start()
     assert run.wait(WAIT_S)
     concise = run.snapshot_model("concise")
     assert not concise.training and concise.device == torch.device("cpu")
-    assert params_equal({"c": concise.state_dict()}, {"c": run.snapshot()["state_dicts"]["concise"]})
+    latest = run.snapshot()["state_dicts"]["concise"]
+    assert params_equal({"c": concise.state_dict()}, {"c": latest})
     assert isinstance(run.snapshot_model(), ScratchGRU)
     with pytest.raises(RunError, match="trains scratch, concise; there is no model 'nope'"):
         run.snapshot_model("nope")
@@ -592,3 +593,27 @@ def test_stop_returns_within_two_seconds_mid_epoch(time_machine):
     assert time.perf_counter() - started < 2.0
     assert run.state is RunState.STOPPED and run.epoch == 0
     assert 0 < run.progress()["batch_in_epoch"] < run.batches_per_epoch
+
+
+def test_a_batch_longer_than_the_stop_timeout_cannot_change_the_parameters(make_run,
+                                                                          monkeypatch):
+    run = make_run(num_epochs=5)
+    trainer = run._trainers["scratch"]
+    real_train_batch = trainer.train_batch
+    in_batch = threading.Event()
+
+    def long_train_batch(X, Y):
+        in_batch.set()
+        time.sleep(0.5)
+        return real_train_batch(X, Y)
+    monkeypatch.setattr(trainer, "train_batch", long_train_batch)
+    run.start()
+    assert in_batch.wait(WAIT_S)
+    at_stop = run.snapshot()
+    assert run.stop(timeout=0.05) is False  # the thread is still in its batch
+    assert run.state is RunState.STOPPED
+    assert run.wait(WAIT_S)  # ...and exits when the batch ends
+    after = run.snapshot()
+    assert after["batch"] == at_stop["batch"] == 0
+    assert params_equal(at_stop["state_dicts"], after["state_dicts"])
+    assert run.state is RunState.STOPPED and run.traceback is None
