@@ -277,6 +277,12 @@ class BrowserTab:
     def kinds(self) -> list[str]:
         return [element.WhichOneof("type") for element, *_ in self._ordered_elements()]
 
+    def fastest_fragment(self) -> str:
+        """The id of the fragment with the shortest auto-rerun interval ("" if none)."""
+        if not self.auto_reruns:
+            return ""
+        return min(self.auto_reruns, key=lambda fragment_id: self.auto_reruns[fragment_id][0])
+
     def _ordered_elements(self):
         return [self.elements[path] for path in sorted(self.elements)]
 
@@ -352,12 +358,43 @@ class BrowserTab:
         if self._run is not None and (previous is None or previous[1] != msg.hash):
             self._run.changed = True
         self.elements[path] = (delta.new_element, msg.hash, self._run_id, delta.fragment_id)
+        self._register_widget_default(delta.new_element)
+
+    def _register_widget_default(self, element) -> None:
+        """A rendered widget puts its value in the tab's widget state, which every
+        later rerun sends (checked against Chromium on this app's Train page:
+        checkboxes/toggles and text inputs send their value, a file uploader an
+        empty state, a selectbox without options an id only). Other widget
+        kinds are sent only once ``set_widget`` sets them."""
+        kind = element.WhichOneof("type")
+        widget = getattr(element, kind)
+        if not getattr(widget, "id", "") or widget.id in self.widget_states:
+            return
+        if kind == "checkbox":
+            state = BackMsg().rerun_script.widget_states.widgets.add()
+            state.id = widget.id
+            state.bool_value = widget.value if widget.set_value else widget.default
+        elif kind == "text_input":
+            state = BackMsg().rerun_script.widget_states.widgets.add()
+            state.id = widget.id
+            state.string_value = widget.value if widget.set_value else widget.default
+        elif kind == "file_uploader":
+            state = BackMsg().rerun_script.widget_states.widgets.add()
+            state.id = widget.id
+            state.file_uploader_state_value.SetInParent()
+        elif kind == "selectbox" and not widget.options:
+            state = BackMsg().rerun_script.widget_states.widgets.add()
+            state.id = widget.id
+        else:
+            return
+        self.widget_states[widget.id] = state
 
     def _on_finished(self, msg: ForwardMsg, now: float) -> None:
         status = msg.script_finished
         run = self._run or _Run(float("nan"), now, [])
         if status in (Finished.FINISHED_SUCCESSFULLY, Finished.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
             self._clear_stale_elements(run.fragment_ids)
+            self._forget_removed_widgets()
         if status != Finished.FINISHED_EARLY_FOR_RERUN:
             self.cache.finish_run(self.max_cached_message_age, run.fragment_ids)
         self.runs.append(RunRecord(run.requested, run.started, now, tuple(run.fragment_ids),
@@ -371,6 +408,14 @@ class BrowserTab:
             in_scope = not fragment_ids or fragment_id in fragment_ids
             if in_scope and run_id != self._run_id:
                 del self.elements[path]
+
+    def _forget_removed_widgets(self) -> None:
+        """``removeInactive``: widgets no longer on the page lose their state."""
+        shown = {getattr(getattr(element, element.WhichOneof("type")), "id", "")
+                 for element, *_ in self.elements.values()}
+        for widget_id in list(self.widget_states):
+            if widget_id not in shown:
+                del self.widget_states[widget_id]
 
     def _on_auto_rerun(self, fragment_id: str, interval: float) -> None:
         if not fragment_id:
@@ -402,13 +447,6 @@ class BrowserTab:
     def _stop_all_auto_reruns(self) -> None:
         for fragment_id in list(self.auto_reruns):
             self._stop_auto_rerun(fragment_id)
-
-
-    def fastest_fragment(self) -> str:
-        """The id of the fragment with the shortest auto-rerun interval ("" if none)."""
-        if not self.auto_reruns:
-            return ""
-        return min(self.auto_reruns, key=lambda fragment_id: self.auto_reruns[fragment_id][0])
 
 
 def update_times(runs: list[RunRecord], fragment_id: str = "") -> list[float]:
@@ -477,7 +515,8 @@ def _snapshot():
     if live is not None and live._registry is not None:
         for run in live._registry.list_runs():
             runs.append({"id": run.id, "state": run.state.value, "batch": run.batch,
-                         "epoch": run.epoch, "tokens_per_batch":
+                         "epoch": run.epoch, "hiddens": run.config.num_hiddens,
+                         "tokens_per_batch":
                          run.config.batch_size * run.config.num_steps})
     return {"time": time.time(), "threads": [t.name for t in threading.enumerate()],
             "runs": runs}

@@ -32,11 +32,11 @@ FAULTY_HIDDENS = 13   # runs of this size raise in their training thread (inject
 HEALTHY_HIDDENS = 16
 
 
-def wait_until(predicate, timeout: float = 30, interval: float = 0.05):
+def wait_until(predicate, timeout: float = 30, interval: float = 0.05, what: str = ""):
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
+            raise AssertionError(f"not reached in {timeout:g} s: {what or predicate}")
         time.sleep(interval)
 
 
@@ -57,14 +57,15 @@ def test_a_failed_run_frees_its_slot_and_the_registry_keeps_serving(time_machine
         # The failed run no longer counts against the cap of one running run.
         healthy = registry.create(config, time_machine, sample_every=0, snapshot_every=0)
         registry.start(healthy.id, healthy.owner_token)
-        wait_until(lambda: healthy.batch >= 3)
+        wait_until(lambda: healthy.batch >= 3, what="the healthy run trains")
         third = registry.create(config, time_machine, sample_every=0, snapshot_every=0)
         with pytest.raises(RunCapError, match="max_running=1"):
             registry.start(third.id, third.owner_token)
 
         # The reaper still works after the failure: an unwatched run is released.
         registry.idle_timeout_s = 0.5
-        wait_until(lambda: healthy.state is RunState.STOPPED, timeout=10)
+        wait_until(lambda: healthy.state is RunState.STOPPED, timeout=10,
+                   what="the reaper stops an unwatched run")
         assert healthy.id not in {run.id for run in registry.list_runs()}
     finally:
         registry.shutdown()
@@ -114,10 +115,11 @@ def test_an_exception_in_one_training_thread_spares_the_server_and_other_session
         # The other run keeps training, and its page keeps updating.
         batch = run_report(server, healthy_id)["batch"]
         updates = len(healthy.runs)
-        await asyncio.to_thread(wait_until, lambda: run_report(server, healthy_id)["batch"]
-                                >= batch + 3)
+        await asyncio.to_thread(
+            wait_until, lambda: run_report(server, healthy_id)["batch"] >= batch + 3
+            and len(healthy.runs) >= updates + 2, 30, 0.05,
+            "the healthy run trains 3 more batches and its page updates twice")
         assert run_report(server, healthy_id)["state"] == "running"
-        assert len(healthy.runs) >= updates + 2
 
         # New sessions are served: a viewer follows the healthy run's shared link.
         viewer = await BrowserTab(server.url, page="", query=f"run={healthy_id}",
@@ -132,9 +134,10 @@ def test_an_exception_in_one_training_thread_spares_the_server_and_other_session
         return healthy_id
 
     healthy_id = asyncio.run(scenario())
-    wait_until(lambda: run_report(server, healthy_id)["state"] == "stopped", timeout=10)
+    wait_until(lambda: run_report(server, healthy_id)["state"] == "stopped", timeout=10,
+               what="Stop stops the healthy run")
     wait_until(lambda: not [n for n in server.probe()["threads"] if n.startswith("gru-run-")],
-               timeout=10)
+               timeout=10, what="no training thread is left")
     assert server.process.poll() is None
 
 
