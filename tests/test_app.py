@@ -180,9 +180,10 @@ def test_viewer_follows_the_presenters_run_read_only(registry):
     assert seen_by[0] and seen_by[1][: len(seen_by[0])] == seen_by[0][: len(seen_by[1])]
     # the viewer's session holds no token: the registry refuses its commands
     from gru_core.live import PermissionDenied
+    assert "owner_tokens" not in viewer.session_state
+    assert owner.session_state["owner_tokens"] == {run.id: run.owner_token}
     with pytest.raises(PermissionDenied):
-        registry.control(run.id, viewer.session_state["owner_tokens"].get(run.id)
-                         if "owner_tokens" in viewer.session_state else None, "pause")
+        registry.control(run.id, None, "pause")
     owner.button(key="stop").click().run()
     viewer.run()
     assert_clean(viewer)
