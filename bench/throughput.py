@@ -198,11 +198,12 @@ def timed_epoch(run):
 
 
 def gru_gflop_per_token(num_hiddens, vocab_size):
-    """Matmul work of one training token, the same for every variant: the
-    three gate matmuls forward, their input gradients backward, their weight
-    gradients, and the output layer (each x3)."""
+    """Matmul work of one training token, the same for every variant (multiply-
+    adds x 2): the gate and candidate matmuls over [H | one_hot] forward
+    (3 (n+V) n), their gradients into H backward (3 n^2), their weight
+    gradients (3 (n+V) n), and the output layer forward and backward (3 n V)."""
     n, v = num_hiddens, vocab_size
-    return 2 * (3 * 3 * (n + v) * n + 3 * n * v) / 1e9
+    return 2 * (6 * (n + v) * n + 3 * n * n + 3 * n * v) / 1e9
 
 
 # ---------------------------------------------------------------- measurements
