@@ -26,6 +26,7 @@ Nothing compiles: the first training step costs a few milliseconds extra.
 from __future__ import annotations
 
 import ctypes
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -190,22 +191,36 @@ def _output_layer_backward(grad_Y, hiddens, W_hq):
     return grad_hiddens, summed_outer(hiddens, grad_Y), grad_Y.sum(0)
 
 
-def _finish_forward(ctx, state_and_input, W_hq, b_q, *cell_tensors):
+def _finish_forward(ctx, state_and_input, W_hq, b_q, *cell_tensors, gates, candidates):
     """Save what the backward pass needs; return (Y for every step, H_T)."""
     n = W_hq.shape[0]
     hiddens = state_and_input[1:, :, :n]
-    ctx.save_for_backward(W_hq, state_and_input, *cell_tensors)
+    ctx.save_for_backward(W_hq, state_and_input, torch.stack(gates), torch.stack(candidates),
+                          *cell_tensors)
     return _output_layer(hiddens, W_hq, b_q), hiddens[-1].clone()
 
 
-def _begin_backward(ctx, grad_Y, grad_last_state):
-    """-> (state_and_input, the cell's saved tensors, dL/dH_t from the outputs
-    (T, B, n), dL/dH_T to start the loop with, {W_hq, b_q gradients})."""
-    W_hq, state_and_input, *cell_tensors = ctx.saved_tensors
+class _BackwardStart(NamedTuple):
+    """What both cells' backward passes start from."""
+    state_and_input: torch.Tensor
+    previous: torch.Tensor       # H_{t-1} for every step, (T, B, n)
+    reset_gate: torch.Tensor     # (T, B, n)
+    update_gate: torch.Tensor
+    candidates: torch.Tensor
+    cell_tensors: list           # the rest of what the cell saved
+    grad_hiddens: torch.Tensor   # dL/dH_t from the outputs, (T, B, n)
+    grad_H: torch.Tensor         # dL/dH_T, where the loop starts
+    grads: dict                  # parameter gradients so far (W_hq, b_q)
+
+
+def _begin_backward(ctx, grad_Y, grad_last_state) -> _BackwardStart:
+    W_hq, state_and_input, gates, candidates, *cell_tensors = ctx.saved_tensors
+    steps, n = candidates.shape[0], W_hq.shape[0]
     grad_hiddens, grad_W_hq, grad_b_q = _output_layer_backward(
-        grad_Y, state_and_input[1:, :, :W_hq.shape[0]], W_hq)
-    return (state_and_input, cell_tensors, grad_hiddens, grad_hiddens[-1] + grad_last_state,
-            {"W_hq": grad_W_hq, "b_q": grad_b_q})
+        grad_Y, state_and_input[1:, :, :n], W_hq)
+    return _BackwardStart(state_and_input, state_and_input[:steps, :, :n], gates[..., :n],
+                          gates[..., n:], candidates, cell_tensors, grad_hiddens,
+                          grad_hiddens[-1] + grad_last_state, {"W_hq": grad_W_hq, "b_q": grad_b_q})
 
 
 def _update_coefficients(previous, update_gate, candidate):
@@ -263,17 +278,15 @@ class SeedSequence(torch.autograd.Function):
             gates.append(RZ)
             candidates.append(candidate)
         return _finish_forward(ctx, state_and_input, W_hq, b_q, W_hh, W_hr, W_hz, reset_and_input,
-                               torch.stack(gates), torch.stack(candidates))
+                               gates=gates, candidates=candidates)
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_Y, grad_last_state):
-        state_and_input, saved, grad_hiddens, grad_H, grads = _begin_backward(
-            ctx, grad_Y, grad_last_state)
-        W_hh, W_hr, W_hz, reset_and_input, gates, candidates = saved
+        start = _begin_backward(ctx, grad_Y, grad_last_state)
+        state_and_input, previous, R, Z, candidates, _, grad_hiddens, grad_H, grads = start
+        W_hh, W_hr, W_hz, reset_and_input = start.cell_tensors
         steps, batch, n = candidates.shape
-        previous = state_and_input[:steps, :, :n]                       # H_{t-1}
-        R, Z = gates[..., :n], gates[..., n:]
         to_update_candidate = _update_coefficients(previous, Z, candidates)
         # d(R * H)/dH = R; d(R * H)/d pre-R = H R (1 - R)
         from_reset_hidden = torch.stack((R, previous * R * (1 - R)), dim=2)
@@ -323,17 +336,15 @@ class ResetAfterSequence(torch.autograd.Function):
             recurrents.append(recurrent)
             candidates.append(candidate)
         return _finish_forward(ctx, state_and_input, W_hq, b_q, W_hh, W_hr, W_hz,
-                               torch.stack(recurrents), torch.stack(gates), torch.stack(candidates))
+                               torch.stack(recurrents), gates=gates, candidates=candidates)
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_Y, grad_last_state):
-        state_and_input, saved, grad_hiddens, grad_H, grads = _begin_backward(
-            ctx, grad_Y, grad_last_state)
-        W_hh, W_hr, W_hz, recurrents, gates, candidates = saved
+        start = _begin_backward(ctx, grad_Y, grad_last_state)
+        state_and_input, previous, R, Z, candidates, _, grad_hiddens, grad_H, grads = start
+        W_hh, W_hr, W_hz, recurrents = start.cell_tensors
         steps, batch, n = candidates.shape
-        previous = state_and_input[:steps, :, :n]
-        R, Z = gates[..., :n], gates[..., n:]
         to_update_candidate = _update_coefficients(previous, Z, candidates)
         # d pre-tanh -> [d(H W_hh + b_hh) = . * R | d pre-R = . * (H W_hh + b_hh) R (1 - R)]
         from_candidate = torch.stack((R, recurrents * R * (1 - R)), dim=2)
