@@ -292,14 +292,17 @@ def table(results: list[PhaseResult]) -> str:
               "| max gap s | updates/viewer | runs preempted | kB/viewer/s | presenter p95 s "
               "| tokens/s | vs baseline | server CPU % | load-gen CPU % | server RSS MB |")
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
+    def cell(value: float, spec: str) -> str:
+        return "" if value != value else format(value, spec)  # blank for nan
     for r in results:
         lines.append(
-            f"| {r.name} | {r.viewers} | {r.seconds:.0f} | {r.join_p95:.2f} | "
-            f"{r.worst_p95_gap:.2f} | {r.median_p95_gap:.2f} | {r.max_gap:.2f} | "
-            f"{r.updates_per_viewer:.1f} | {r.preempted:.0%} | {r.kb_per_viewer_s:.0f} | "
-            f"{r.presenter_p95_gap:.2f} | {r.tokens_per_s:,.0f} | "
-            f"{'' if r.ratio != r.ratio else f'{r.ratio:.0%}'} | {r.server_cpu:.0f} | "
-            f"{r.client_cpu:.0f} | {r.rss_mb:.0f} |")
+            f"| {r.name} | {r.viewers} | {r.seconds:.0f} | {cell(r.join_p95, '.2f')} | "
+            f"{cell(r.worst_p95_gap, '.2f')} | {cell(r.median_p95_gap, '.2f')} | "
+            f"{cell(r.max_gap, '.2f')} | {cell(r.updates_per_viewer, '.1f')} | "
+            f"{cell(r.preempted, '.0%')} | {cell(r.kb_per_viewer_s, '.0f')} | "
+            f"{cell(r.presenter_p95_gap, '.2f')} | {r.tokens_per_s:,.0f} | "
+            f"{cell(r.ratio, '.0%')} | {r.server_cpu:.0f} | {r.client_cpu:.0f} | "
+            f"{r.rss_mb:.0f} |")
     return "\n".join(lines)
 
 
