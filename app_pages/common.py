@@ -275,6 +275,8 @@ def show_chart(figure, key: str | None = None) -> None:
     """``st.plotly_chart`` with the app's conventions: full width, a PNG export
     button, larger fonts in presentation mode."""
     figure = go.Figure(figure) if isinstance(figure, dict) else figure
+    if not figure.data or presenting():
+        figure = go.Figure(figure)  # a copy: the figure may be shared by other viewers
     if not figure.data:
         figure.add_scatter(x=[], y=[], showlegend=False)  # plotly refuses a figure without traces
     if presenting():

@@ -191,16 +191,14 @@ def live_panel(run) -> None:
         elif run.message:
             st.caption(run.message)
         progress_row(run, progress, metrics)
-        epochs, batches, networks = list(metrics.epochs), list(metrics.batches), list(run.models)
+        shared = charts.shared_live_charts(run.id).figures_for(run, metrics,
+                                                               common.TRAIN_REFRESH_S)
         left, right = st.columns(2)
-        with left:
-            common.show_chart(charts.epoch_curves(epochs, networks, "perplexity"), key="ppl_chart")
-            common.show_chart(charts.loss_curve(batches, networks), key="loss_chart")
-        with right:
-            common.show_chart(charts.epoch_curves(epochs, networks, "tokens_per_second"),
-                              key="speed_chart")
-            common.show_chart(charts.gradient_curve(batches, networks, run.config.clip_theta),
-                              key="grad_chart")
+        for column, keys in ((left, ("ppl_chart", "loss_chart")),
+                             (right, ("speed_chart", "grad_chart"))):
+            with column:
+                for key in keys:
+                    common.show_chart(shared[key], key=key)
         samples_block(metrics)
         downloads(run, metrics)
 

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_pages.common import TRAIN_REFRESH_S as SHARED_FIGURE_AGE_S
 from conftest import REPO
 
 APP = str(REPO / "app.py")
@@ -117,6 +118,8 @@ def test_tiny_run_start_pause_resume_stop(registry):
     run = the_run(registry)
     assert run.config.num_hiddens == 8 and run.config.num_epochs == 400
     wait_until(lambda: run.epoch >= 2)
+    # the live figures are built once per refresh interval and shared by all viewers
+    time.sleep(SHARED_FIGURE_AGE_S)
     at.run()  # one refresh of the live panel
     assert_clean(at)
     perplexity = plotted(plot_specs(at)[0]["data"][0]["y"])
@@ -174,6 +177,7 @@ def test_viewer_follows_the_presenters_run_read_only(registry):
     for command in ("pause", "stop", "step_batch", "apply_lr", "start"):
         assert not [b for b in viewer.button if b.key == command], command
     wait_until(lambda: run.epoch >= 1)
+    time.sleep(SHARED_FIGURE_AGE_S)
     owner.run()
     viewer.run()
     seen_by = [plotted(plot_specs(session)[0]["data"][0]["y"]) for session in (owner, viewer)]
@@ -381,3 +385,24 @@ def test_metrics_csv_has_the_records():
                {"epoch": 2, "model": "scratch", "perplexity": 12.25}]
     lines = common.records_csv(records, ["epoch", "model", "perplexity"]).decode().splitlines()
     assert lines == ["epoch,model,perplexity", "1,scratch,17.5", "2,scratch,12.25"]
+
+
+def test_live_figures_are_built_once_per_interval_and_shared_by_viewers(monkeypatch):
+    from types import SimpleNamespace
+
+    from app_pages import charts
+    builds = []
+    real_build = charts.SharedLiveCharts._build
+    monkeypatch.setattr(charts.SharedLiveCharts, "_build",
+                        staticmethod(lambda run, m: builds.append(1) or real_build(run, m)))
+    run = SimpleNamespace(models={"scratch": None}, config=SimpleNamespace(clip_theta=1.0))
+    epoch = {"epoch": 1, "model": "scratch", "perplexity": 20.0, "tokens_per_second": 1e4}
+    metrics = SimpleNamespace(cursor=1, epochs=[epoch], batches=[])
+    shared = charts.SharedLiveCharts()
+    first = shared.figures_for(run, metrics, max_age_s=60)
+    metrics.cursor = 2  # new records, but the figures are younger than max_age_s
+    assert shared.figures_for(run, metrics, max_age_s=60) is first and len(builds) == 1
+    rebuilt = shared.figures_for(run, metrics, max_age_s=0)
+    assert rebuilt is not first and len(builds) == 2
+    assert shared.figures_for(run, metrics, max_age_s=0) is rebuilt  # nothing new: no rebuild
+    assert list(rebuilt["ppl_chart"].data[0].y) == [20.0]
