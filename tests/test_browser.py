@@ -103,3 +103,26 @@ def test_train_pause_and_inspect_in_a_browser(app_url):
         page.get_by_role("button", name="Stop", exact=True).click()
         page.get_by_text("stopped").first.wait_for(timeout=TIMEOUT_MS)
         assert_no_exception(page)
+
+
+def test_an_upload_over_the_limit_is_refused_with_the_limit_named(app_url):
+    """Streamlit enforces server.maxUploadSize (.streamlit/config.toml) itself;
+    check the user sees why, and that nothing else breaks."""
+    limit_mb = 20
+    with browser_page(width=1500, height=1600) as page:
+        page.goto(app_url)
+        wait_connected(page)
+        page.get_by_text("Your own text file").click()
+        page.get_by_text("Upload a plain-text file to train on it.").wait_for(timeout=TIMEOUT_MS)
+        dropzone = page.locator('[data-testid="stFileUploaderDropzoneInput"]').first
+        dropzone.wait_for(state="attached", timeout=TIMEOUT_MS)
+        dropzone.set_input_files({"name": "huge.txt", "mimeType": "text/plain",
+                                  "buffer": b"a" * ((limit_mb + 1) * 1024 * 1024)})
+        try:
+            # Streamlit marks the file in red; the reason is its error tooltip
+            page.get_by_role("alert").filter(has_text=f"File must be {limit_mb}.0MB or smaller") \
+                .first.wait_for(state="attached", timeout=TIMEOUT_MS)
+        finally:
+            screenshot(page, "upload-too-large")
+        assert_no_exception(page)
+        assert page.get_by_role("button", name="Start training").count() == 1

@@ -128,16 +128,19 @@ def test_an_exception_in_one_training_thread_spares_the_server_and_other_session
         assert any("read-only" in text for text in viewer.texts())
 
         await healthy.click("Stop")
+        # closing the tab before the server has run the click would lose it
+        await healthy.wait_for_text(r"stopped · epoch", 60)
         for tab in (healthy, broken, viewer):
             assert not tab.errors
             await tab.close()
         return healthy_id
 
     healthy_id = asyncio.run(scenario())
-    wait_until(lambda: run_report(server, healthy_id)["state"] == "stopped", timeout=10,
+    # the probe's report is a file the server rewrites periodically: allow it to catch up
+    wait_until(lambda: run_report(server, healthy_id)["state"] == "stopped", timeout=30,
                what="Stop stops the healthy run")
     wait_until(lambda: not [n for n in server.probe()["threads"] if n.startswith("gru-run-")],
-               timeout=10, what="no training thread is left")
+               timeout=30, what="no training thread is left")
     assert server.process.poll() is None
 
 
