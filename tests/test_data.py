@@ -304,7 +304,8 @@ def test_data_dir_follows_environment(monkeypatch, tmp_path):
 
 # ---------------------------------------------------------------- any text
 
-TEXT = "The Time Traveller (for so it will be convenient to speak of him)\nwas expounding.\n"
+# our own sentence (the book text itself is never committed)
+TEXT = "The Lecturer (for so we shall call her) drew\na gated cell.\n"
 
 
 def test_str_bytes_and_path_give_the_same_corpus(tmp_path):
@@ -314,7 +315,7 @@ def test_str_bytes_and_path_give_the_same_corpus(tmp_path):
     assert from_str.indices == from_bytes.indices == from_path.indices
     assert from_path.name == "mine.txt"
     # d2l's cleaning: letters only, lowercase, lines joined with no separator
-    assert from_str.text == "the time traveller for so it will be convenient to speak of himwas expounding"
+    assert from_str.text == "the lecturer for so we shall call her drewa gated cell"
 
 
 def test_keep_case_gives_a_richer_vocabulary():
