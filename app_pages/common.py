@@ -448,14 +448,10 @@ SOURCE_TITLES = {"live": "Live run", "checkpoint": "Loaded checkpoint",
                  "pretrained": "Pretrained (shipped)", "fresh": "Fresh model"}
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def fresh_model(tokens: tuple[str, ...], num_hiddens: int, seed: int) -> nn.Module:
-    return make_model("scratch", len(tokens), num_hiddens, "cpu", seed)
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def fresh_concise(tokens: tuple[str, ...], num_hiddens: int, seed: int) -> nn.Module:
-    return make_model("concise", len(tokens), num_hiddens, "cpu", seed)
+@st.cache_resource(show_spinner=False, max_entries=12)
+def fresh_model(tokens: tuple[str, ...], num_hiddens: int, seed: int,
+                kind: str = "scratch") -> nn.Module:
+    return make_model(kind, len(tokens), num_hiddens, "cpu", seed)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16, ttl=120)

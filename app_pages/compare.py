@@ -72,7 +72,7 @@ def parity_model(run) -> tuple[ConciseGRU, str, object]:
     if loaded is not None and isinstance(loaded[1].model, ConciseGRU):
         return loaded[1].model, f"nn.GRU from checkpoint {loaded[0]}", loaded[1].vocab
     corpus = common.default_corpus()
-    model = common.fresh_concise(tuple(corpus.vocab.idx_to_token), 256, 0)
+    model = common.fresh_model(tuple(corpus.vocab.idx_to_token), 256, 0, kind="concise")
     return model, "a fresh nn.GRU (256 hiddens, seed 0)", corpus.vocab
 
 
