@@ -67,7 +67,7 @@ def cmd_train(args) -> int:
                                 snapshot_every=args.snapshot_every,
                                 snapshot_epochs=args.snapshot_epochs)
     wall = time.perf_counter() - started
-    total_tokens = sum(r["tokens_per_second"] * r["seconds"] for r in history.epochs)
+    total_tokens = sum(r["num_tokens"] for r in history.epochs)
     train_seconds = sum(r["seconds"] for r in history.epochs)
     tokens_per_second = total_tokens / max(train_seconds, 1e-9)
     samples = {prefix: predict(prefix, 50, model, corpus.vocab) for prefix in SAMPLE_PREFIXES}

@@ -302,7 +302,8 @@ def fit(corpus: Corpus, config: TrainConfig, on_epoch=None, on_batch=None,
     for epoch in range(1, config.num_epochs + 1):
         stats = train_epoch(trainer, loader, on_batch)
         record = {"epoch": epoch, "perplexity": stats.perplexity,
-                  "tokens_per_second": stats.tokens_per_second, "seconds": stats.seconds}
+                  "tokens_per_second": stats.tokens_per_second, "seconds": stats.seconds,
+                  "num_tokens": stats.num_tokens}
         history.epochs.append(record)
         sample = None
         if sample_every and (epoch % sample_every == 0 or epoch == config.num_epochs):
