@@ -1,9 +1,9 @@
-"""The seed's GRU, arranged for speed: same parameters, same math, proven equal.
+"""d2l's GRU arranged for speed: same parameters, same math, proven equal.
 
 ``FastScratchGRU`` is a ``ScratchGRU`` (same parameter names, order, shapes and
 initialisation, so checkpoints, ``trace()`` and the pages work unchanged) whose
 ``forward`` computes the same numbers with fewer, larger operations and a
-hand-written backward pass. What makes it fast (see bench/results/throughput.md):
+hand-written backward pass:
 
 - The input is stacked beside the state. ``X_t W_xr + H W_hr`` is one matmul,
   ``[H | one_hot(X_t)] @ [W_hr; W_xr]``, and the R and Z gates share it:
@@ -13,50 +13,24 @@ hand-written backward pass. What makes it fast (see bench/results/throughput.md)
   is one large matmul over all steps and batch rows after the loop, where the
   CPU runs near its peak.
 - The output layer ``Y = H W_hq + b_q`` runs once for all steps.
-- On CPU (float32) the matmuls go to oneDNN, which uses the CPU's widest vector
-  units (AVX-512 here) and fuses bias, sigmoid/tanh or an addition into the
-  matmul; PyTorch's own ``mm`` goes to MKL, which on AMD CPUs stays on AVX2.
-  Anywhere else (CUDA, float64, a PyTorch without oneDNN) the same code runs on
-  ordinary torch ops.
+- The matmuls go through ``kernels``, which picks the implementation (oneDNN's
+  fused linear or PyTorch's own ``mm``) that suits this machine.
 
-Autograd sees ordinary gradients on the ``nn.Parameter`` objects, so d2l's
-``grad_clipping`` and ``sgd`` (``gru_core.training.Trainer``) apply unchanged.
-Nothing compiles: the first training step costs a few milliseconds extra.
+Two cells, as in ``ScratchGRU``: ``ResetBeforeSequence`` (d2l's) and
+``ResetAfterSequence`` (PyTorch's). Autograd sees ordinary gradients on the
+``nn.Parameter`` objects, so d2l's ``grad_clipping`` and ``sgd``
+(``gru_core.training.Trainer``) apply unchanged. Nothing compiles.
 """
 from __future__ import annotations
 
-import ctypes
 from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch.autograd.function import once_differentiable
 
-from .models import ScratchGRU
-
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3   # glibc's mallopt parameter numbers
-_malloc_tuned = False
-
-
-def keep_freed_memory_for_reuse() -> bool:
-    """Stop glibc's malloc from giving large freed blocks back to the OS.
-
-    By default every tensor over ~128 KiB-32 MiB is a fresh ``mmap`` and is
-    returned on free, so each batch faults its buffers back in page by page:
-    ~2,500 page faults, ~4 ms of a ~20 ms batch at 256 hiddens. With a fixed
-    32 MiB mmap threshold and a 128 MiB trim threshold the blocks are reused;
-    the cost is that the process keeps its peak working set (tens of MiB).
-    Process-wide, applied once; a no-op (False) where malloc is not glibc's."""
-    global _malloc_tuned
-    if _malloc_tuned:
-        return True
-    try:
-        libc = ctypes.CDLL(None)
-        _malloc_tuned = bool(libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)
-                             and libc.mallopt(_M_TRIM_THRESHOLD, 128 << 20))
-    except (OSError, AttributeError):
-        _malloc_tuned = False
-    return _malloc_tuned
+from .kernels import linear, linear_add, summed_outer
+from .scratch import PARAM_NAMES, RESET_AFTER_BIAS, ScratchGRU
 
 
 class FastScratchGRU(ScratchGRU):
@@ -67,14 +41,10 @@ class FastScratchGRU(ScratchGRU):
     ``ScratchGRU`` does. ``trace()`` is the inherited readable path.
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        keep_freed_memory_for_reuse()
-
     def forward(self, X, state):
         H0, = state
         inputs = self._checked_inputs(X, H0)
-        sequence = ResetAfterSequence if self.reset_after else SeedSequence
+        sequence = ResetAfterSequence if self.reset_after else ResetBeforeSequence
         Y, H = sequence.apply(inputs, H0, *self.parameters())
         return Y, (H,)
 
@@ -95,62 +65,6 @@ class FastScratchGRU(ScratchGRU):
             raise ValueError(f"token indices must be in [0, {self.vocab_size - 1}] "
                              f"(got {low}..{high})")
         return inputs
-
-
-# ---------------------------------------------------------------- matmuls
-#
-# ``linear(x, w)`` is ``F.linear``: x @ w.T. Weights in the scratch layout are
-# (in, out), so the forward pass uses ``W.T`` and the backward pass ``W``.
-
-def _onednn_works() -> bool:
-    """oneDNN's fused linear is an internal PyTorch op (the one torch.compile
-    emits on CPU); use it only if it exists and agrees with ``torch.mm``."""
-    try:
-        x, w, b = torch.randn(3, 5), torch.randn(4, 5), torch.randn(4)
-        fused = torch.ops.mkldnn._linear_pointwise(x, w, b, "sigmoid", [], "")
-        added = torch.ops.mkldnn._linear_pointwise.binary(x, b.expand(3, 4), w, None, "add")
-        expected = x @ w.T + b
-        return (torch.allclose(fused, torch.sigmoid(expected), atol=1e-5)
-                and torch.allclose(added, expected, atol=1e-5))
-    except (AttributeError, RuntimeError):
-        return False
-
-
-USE_ONEDNN = torch.backends.mkldnn.is_available() and _onednn_works()
-_ACTIVATIONS = {"none": lambda y: y, "sigmoid": torch.sigmoid_, "tanh": torch.tanh_}
-
-
-def _on_onednn(x: torch.Tensor) -> bool:
-    return USE_ONEDNN and x.device.type == "cpu" and x.dtype == torch.float32
-
-
-def _dense(weight):
-    """oneDNN's fast kernels need the weight packed without gaps between rows
-    (row- or column-major); a gapped one falls to a reference kernel ~1000x slower."""
-    if weight.is_contiguous() or weight.T.is_contiguous():
-        return weight
-    return weight.T.contiguous().T if weight.stride(0) == 1 else weight.contiguous()
-
-
-def linear(x, weight, bias=None, activation: str = "none"):
-    """activation(x @ weight.T + bias), one fused oneDNN call on CPU."""
-    if _on_onednn(x):
-        return torch.ops.mkldnn._linear_pointwise(x, _dense(weight), bias, activation, [], "")
-    return _ACTIVATIONS[activation](F.linear(x, weight, bias))
-
-
-def linear_add(x, weight, other):
-    """x @ weight.T + other."""
-    if _on_onednn(x):
-        return torch.ops.mkldnn._linear_pointwise.binary(x, other, _dense(weight), None, "add")
-    return torch.addmm(other, x, weight.T)
-
-
-def summed_outer(a, b):
-    """a.T @ b over rows: sum_i a_i^T b_i, the shape of every weight gradient.
-    a: (..., in) and b: (..., out) with the same leading dims -> (in, out)."""
-    a, b = a.reshape(-1, a.shape[-1]), b.reshape(-1, b.shape[-1])
-    return linear(a.T, b.T)
 
 
 # ---------------------------------------------------------------- shared pieces
@@ -245,12 +159,11 @@ def _in_param_order(grads: dict, names):
     return tuple(grads[name] for name in names)
 
 
-SEED_PARAMS = ("W_xz", "W_hz", "b_z", "W_xr", "W_hr", "b_r", "W_xh", "W_hh", "b_h", "W_hq", "b_q")
 
 
 # ---------------------------------------------------------------- the two cells
 
-class SeedSequence(torch.autograd.Function):
+class ResetBeforeSequence(torch.autograd.Function):
     """d2l's cell over a whole sequence: inputs (T, B) int64, H0 (B, n), then
     the parameters in ``ScratchGRU`` order -> (Y (T*B, V), H_T (B, n)).
 
@@ -305,11 +218,11 @@ class SeedSequence(torch.autograd.Function):
         grad_b = grad[..., n:].sum(dim=(0, 1))
         grads.update(W_hh=grad_candidate[:n], W_xh=grad_candidate[n:],
                      b_r=grad_b[:n], b_z=grad_b[n:2 * n], b_h=grad_b[2 * n:])
-        return (None, grad_H) + _in_param_order(grads, SEED_PARAMS)
+        return (None, grad_H) + _in_param_order(grads, PARAM_NAMES)
 
 
 class ResetAfterSequence(torch.autograd.Function):
-    """PyTorch's cell over a whole sequence; parameters as ``SeedSequence`` plus b_hh.
+    """PyTorch's cell over a whole sequence; parameters as ``ResetBeforeSequence`` plus b_hh.
 
     R, Z = sigmoid([H | x] @ W_gates + [b_r | b_z])
     H~   = tanh(x W_xh + b_h + R * (H W_hh + b_hh))
@@ -364,4 +277,4 @@ class ResetAfterSequence(torch.autograd.Function):
         grads.update(W_hh=summed_outer(previous, grad[..., :n]),
                      W_xh=summed_outer(one_hot, grad[..., 3 * n:]),
                      b_hh=grad_b[:n], b_r=grad_b[n:2 * n], b_z=grad_b[2 * n:3 * n], b_h=grad_b[3 * n:])
-        return (None, grad_H) + _in_param_order(grads, SEED_PARAMS + ("b_hh",))
+        return (None, grad_H) + _in_param_order(grads, PARAM_NAMES + (RESET_AFTER_BIAS,))
