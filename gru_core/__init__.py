@@ -1,10 +1,29 @@
 """GRU Explainer's library: d2l's GRU chapter as code (no Streamlit here).
 
-data -> models -> training -> checkpoint -> live runs -> inspection.
+data -> models -> training -> checkpoint -> runs (live) -> interpret -> figures.
+``engine.configure()`` sets the process-wide engine policy (threads, malloc,
+kernel path); the CLI and the app call it once.
+
+Words used throughout (one meaning each):
+
+- **model kind**: what ``models.make_model`` builds, one of ``MODEL_KINDS``
+  ("scratch", "scratch-reset-after", "scratch-fast", "scratch-fast-reset-after",
+  "concise"). ``TrainConfig.model`` is a model kind, or "both".
+- **network**: one model of a run or a checkpoint, by the role it plays: "scratch"
+  (d2l's from-scratch GRU, whichever engine computes it) or "concise" (nn.GRU).
+  Records, samples and snapshots are keyed by network.
+- **source**: where a page's model comes from: a live run, a loaded checkpoint,
+  the pretrained model shipped in ``assets/``, or a fresh untrained model.
+- **reset-before / reset-after**: d2l's cell (R multiplies H_{t-1} before the
+  recurrent matmul) and PyTorch's (R multiplies the matmul's result, which has
+  its own bias b_hh).
+- **seed**: only ever the random seed.
 """
+from .config import TrainConfig
 from .data import Corpus, CorpusError, Vocab, load_text, load_time_machine
 from .models import ConciseGRU, GateTrace, ScratchGRU, make_model, resolve_device
-from .training import TrainConfig, Trainer, fit, predict, train_epoch
+from .sampling import predict
+from .training import Trainer, fit, train_epoch
 
 __all__ = ["Corpus", "CorpusError", "Vocab", "load_text", "load_time_machine", "ConciseGRU",
            "GateTrace", "ScratchGRU", "make_model", "resolve_device", "TrainConfig", "Trainer",

@@ -12,9 +12,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .data import Vocab, atomic_write_bytes
-from .models import make_model, model_kind, resolve_device
-from .training import History, TrainConfig
+from .config import TrainConfig
+from .data import Vocab
+from .models import model_from_weights, model_kind, resolve_device
+from .storage import atomic_write_bytes
+from .training import History
 
 FORMAT = "gru-explainer-checkpoint"
 VERSION = 1
@@ -102,8 +104,13 @@ def load_checkpoint(source, expect_vocab: Vocab | None = None, device="cpu") -> 
             raise CheckpointError(
                 f"{name}: trained on another vocabulary ({len(vocab)} tokens) than the current "
                 f"corpus ({len(expect_vocab)} tokens).")
-        model = make_model(config.model, len(vocab), config.num_hiddens, device, seed=0)
-        model.load_state_dict(payload["state_dict"])
+        model = model_from_weights(payload["state_dict"], config.model, device)
+        if len(vocab) != model.vocab_size:
+            raise ValueError(f"the vocabulary has {len(vocab)} tokens but the weights expect "
+                             f"{model.vocab_size}")
+        if config.num_hiddens != model.num_hiddens:
+            raise ValueError(f"size mismatch: the config says {config.num_hiddens} hidden "
+                             f"units, the weights hold {model.num_hiddens}")
     except CheckpointError:
         raise
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:

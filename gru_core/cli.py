@@ -8,19 +8,14 @@ import sys
 import time
 from pathlib import Path
 
+from . import engine
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from .data import Corpus, CorpusError, load_corpus_time_machine, load_generated_corpus, load_text
+from .config import SETTINGS, TrainConfig
+from .data import CORPUS_SOURCES, Corpus, CorpusError, load_corpus
 from .models import MODEL_KINDS, DeviceError, resolve_device
-from .training import SAMPLE_PREFIXES, DivergedError, TrainConfig, fit, predict, snapshot_schedule
-
-
-def load_corpus(spec: str, max_tokens: int = 10000, keep_case: bool = False) -> Corpus:
-    """'timemachine' (default), 'generated', or a path to a UTF-8 text file."""
-    if spec == "timemachine":
-        return load_corpus_time_machine(max_tokens)
-    if spec == "generated":
-        return load_generated_corpus(max_tokens)
-    return load_text(Path(spec), max_tokens=max_tokens, keep_case=keep_case)
+from .sampling import predict
+from .training import (SAMPLE_EVERY, SAMPLE_LENGTH, SAMPLE_PREFIXES, DivergedError, fit,
+                       snapshot_schedule)
 
 
 def progress_line(epoch: int, total: int, record: dict, width: int = 30) -> str:
@@ -46,10 +41,8 @@ def check_before_training(args, config: TrainConfig, corpus: Corpus) -> None:
 
 
 def cmd_train(args) -> int:
-    config = TrainConfig(model=args.model, num_hiddens=args.hiddens, batch_size=args.batch_size,
-                         num_steps=args.num_steps, lr=args.lr, num_epochs=args.epochs,
-                         clip_theta=args.clip, use_random_iter=args.random_iter,
-                         device=args.device, seed=args.seed, max_tokens=args.max_tokens)
+    config = TrainConfig(model=args.model, use_random_iter=args.random_iter, device=args.device,
+                         **{setting.field: getattr(args, setting.field) for setting in SETTINGS})
     config.validate()
     corpus = load_corpus(args.corpus, args.max_tokens, args.keep_case)
     check_before_training(args, config, corpus)
@@ -70,7 +63,8 @@ def cmd_train(args) -> int:
     total_tokens = sum(r["num_tokens"] for r in history.epochs)
     train_seconds = sum(r["seconds"] for r in history.epochs)
     tokens_per_second = total_tokens / max(train_seconds, 1e-9)
-    samples = {prefix: predict(prefix, 50, model, corpus.vocab) for prefix in SAMPLE_PREFIXES}
+    samples = {prefix: predict(prefix, SAMPLE_LENGTH, model, corpus.vocab)
+               for prefix in SAMPLE_PREFIXES}
     print(file=sys.stderr)
     print(f"perplexity {stats.perplexity:.3f}, {tokens_per_second:,.0f} tokens/s on "
           f"{resolve_device(config.device)} ({wall:.1f} s wall)")
@@ -111,21 +105,19 @@ def build_parser() -> argparse.ArgumentParser:
     d = TrainConfig()
     train = sub.add_parser("train", help="train a GRU (d2l's defaults)")
     train.add_argument("--model", choices=MODEL_KINDS, default=d.model)
-    train.add_argument("--hiddens", type=int, default=d.num_hiddens)
-    train.add_argument("--epochs", type=int, default=d.num_epochs)
-    train.add_argument("--lr", type=float, default=d.lr)
-    train.add_argument("--batch-size", type=int, default=d.batch_size)
-    train.add_argument("--num-steps", type=int, default=d.num_steps)
-    train.add_argument("--clip", type=float, default=d.clip_theta, help="clip theta")
+    for setting in SETTINGS:  # the hyper-parameters, from the one table in gru_core.config
+        train.add_argument(setting.flag, dest=setting.field, type=int if setting.whole else float,
+                           default=getattr(d, setting.field),
+                           help=f"{setting.help or setting.label.lower()} "
+                                f"({setting.low:g}-{setting.high:g}; default %(default)s)")
     train.add_argument("--random-iter", action="store_true", help="random sampling")
     train.add_argument("--device", default=d.device, help="auto, cpu or cuda")
-    train.add_argument("--seed", type=int, default=d.seed)
     train.add_argument("--corpus", default="timemachine",
-                       help="timemachine (default), generated, or a path to a UTF-8 text file")
+                       help=f"{', '.join(CORPUS_SOURCES)} (the default is the first), or a path "
+                            f"to a UTF-8 text file")
     train.add_argument("--keep-case", action="store_true",
                        help="keep case and punctuation of --corpus PATH")
-    train.add_argument("--max-tokens", type=int, default=d.max_tokens)
-    train.add_argument("--sample-every", type=int, default=10)
+    train.add_argument("--sample-every", type=int, default=SAMPLE_EVERY)
     train.add_argument("--snapshot-every", type=int, default=0, metavar="K",
                        help="keep float16 parameter snapshots every K epochs in the checkpoint")
     train.add_argument("--snapshot-epochs", type=epoch_list, default=None, metavar="E,E,...",
@@ -147,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    engine.configure()
     try:
         return args.func(args)
     except (CorpusError, CheckpointError, DeviceError, DivergedError, ValueError) as exc:

@@ -1,6 +1,7 @@
 """Training exactly as d2l's ``train_epoch_ch8`` / ``train_ch8``, split into a
-per-batch step so live runs can pause between batches and feed two models the
-same batches (lockstep)."""
+per-batch step so live runs can pause between batches, and arranged as one
+loop (``Lockstep``) that trains any number of models on identical batches:
+``fit`` (the CLI) and live runs (``gru_core.runs``) both drive it."""
 from __future__ import annotations
 
 import contextlib
@@ -11,59 +12,20 @@ from dataclasses import asdict, dataclass, field, fields
 import torch
 from torch import nn
 
-from .data import Corpus, Vocab
-from .models import MODEL_KINDS, ScratchGRU, make_model, resolve_device
+from .config import TrainConfig
+from .data import Corpus
+from .models import ConciseGRU, make_model, resolve_device
+from .sampling import predict
 
-# Allowed ranges: the library enforces them, the app's widgets use them as bounds.
-LIMITS = {
-    "num_hiddens": (1, 2048),
-    "batch_size": (1, 1024),
-    "num_steps": (1, 1000),
-    "num_epochs": (1, 100_000),
-    "lr": (1e-6, 1e7),
-    "clip_theta": (1e-6, 1e6),
-    "max_tokens": (100, 2_000_000),
-}
+SAMPLE_PREFIXES = ("time traveller", "traveller")
+SAMPLE_LENGTH = 50   # characters written after the prefix, as d2l does
+SAMPLE_EVERY = 5     # epochs between samples, CLI and live runs alike
 
 
-@dataclass
-class TrainConfig:
-    """Hyper-parameters, with d2l's GRU chapter as defaults."""
-    model: str = "scratch"
-    num_hiddens: int = 256
-    batch_size: int = 32
-    num_steps: int = 35
-    lr: float = 1.0
-    num_epochs: int = 500
-    clip_theta: float = 1.0
-    use_random_iter: bool = False
-    device: str = "auto"
-    seed: int = 0
-    max_tokens: int = 10000
-
-    def validate(self) -> "TrainConfig":
-        if self.model not in MODEL_KINDS + ("both",):
-            raise ValueError(f"model must be one of {', '.join(MODEL_KINDS + ('both',))} "
-                             f"(got '{self.model}')")
-        for name, (low, high) in LIMITS.items():
-            value = getattr(self, name)
-            is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-            if not is_number or not math.isfinite(value) or not low <= value <= high:
-                raise ValueError(f"{name} must be between {low:g} and {high:g} (got {value!r})")
-            if name != "lr" and name != "clip_theta" and value != int(value):
-                raise ValueError(f"{name} must be a whole number (got {value!r})")
-        if not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed must be a whole number >= 0 (got {self.seed!r})")
-        resolve_device(self.device)
-        return self
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict) -> "TrainConfig":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in known})
+def network_of(model: nn.Module) -> str:
+    """Which network a model is, in the words runs and records use: d2l's
+    from-scratch GRU (any engine) is "scratch", nn.GRU is "concise"."""
+    return "concise" if isinstance(model, ConciseGRU) else "scratch"
 
 
 def grad_clipping(params: list[torch.Tensor], theta: float) -> tuple[float, bool]:
@@ -113,11 +75,43 @@ class BatchStats:
 
 
 @dataclass
-class EpochStats:
+class BatchRecord:
+    """One batch of one network in a loop (``Lockstep``): the trainer's stats
+    with where it happened and the learning rate it used."""
+    step: int
+    epoch: int
+    model: str
+    loss: float
+    grad_norm: float
+    clipped: bool
+    lr: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class EpochRecord:
+    """One epoch of one network: the one record shape of the CLI's JSON, live
+    runs and checkpoints. ``elapsed_s`` is the run's training time when the
+    epoch ended (0 where unknown), ``wall_time`` the clock time then."""
+    epoch: int
     perplexity: float
     tokens_per_second: float
     seconds: float
-    num_tokens: int
+    num_tokens: int = 0
+    model: str = ""
+    elapsed_s: float = 0.0
+    wall_time: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "EpochRecord":
+        """Tolerant of older files, whose records lack the later fields."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})
 
 
 class Trainer:
@@ -132,8 +126,8 @@ class Trainer:
         self.use_random_iter = use_random_iter
         self.param_lock = param_lock or contextlib.nullcontext()
         self.params = [p for p in model.parameters() if p.requires_grad]
-        self.optimizer = (None if isinstance(model, ScratchGRU)
-                          else torch.optim.SGD(model.parameters(), lr=lr))
+        self.optimizer = (torch.optim.SGD(model.parameters(), lr=lr)
+                          if isinstance(model, ConciseGRU) else None)
         self.loss_fn = nn.CrossEntropyLoss()
         self.begin_epoch()
 
@@ -188,13 +182,14 @@ class Trainer:
         self.seconds += seconds
         return stats
 
-    def end_epoch(self) -> EpochStats:
+    def end_epoch(self, epoch: int, network: str = "") -> EpochRecord:
         mean_loss = self.loss_sum / max(self.num_tokens, 1)
-        return EpochStats(perplexity_of(mean_loss), self.num_tokens / max(self.seconds, 1e-9),
-                          self.seconds, self.num_tokens)
+        return EpochRecord(epoch, perplexity_of(mean_loss),
+                           self.num_tokens / max(self.seconds, 1e-9), self.seconds,
+                           self.num_tokens, network)
 
 
-def train_epoch(trainer: Trainer, data_iter, on_batch=None) -> EpochStats:
+def train_epoch(trainer: Trainer, data_iter, on_batch=None, epoch: int = 1) -> EpochRecord:
     """d2l's ``train_epoch_ch8``: fresh state first, detached after; mean CE;
     clip at theta; returns perplexity exp(mean loss) and tokens/s."""
     trainer.begin_epoch()
@@ -202,45 +197,76 @@ def train_epoch(trainer: Trainer, data_iter, on_batch=None) -> EpochStats:
         stats = trainer.train_batch(X, Y)
         if on_batch:
             on_batch(stats)
-    return trainer.end_epoch()
+    return trainer.end_epoch(epoch, network_of(trainer.model))
 
 
-@torch.no_grad()
-def predict(prefix: str, num_preds: int, model: nn.Module, vocab: Vocab,
-            temperature: float = 0.0, seed: int | None = None) -> str:
-    """d2l's ``predict_ch8`` (greedy) when ``temperature`` is 0; otherwise
-    samples from softmax(logits / temperature)."""
-    if not prefix:
-        raise ValueError("the prefix must contain at least one character")
-    if temperature < 0:
-        raise ValueError(f"temperature must be >= 0 (got {temperature})")
-    device = model.device
-    generator = torch.Generator(device="cpu")
-    if seed is None:
-        generator.seed()  # a fresh Generator has a fixed default seed: draw a random one
-    else:
-        generator.manual_seed(seed)
-    state = model.begin_state(batch_size=1, device=device)
-    outputs = [vocab[prefix[0]]]
+class Lockstep:
+    """Models trained on identical batches, in the same order, from one loader:
+    the epoch loop of ``fit`` and of live runs. Between batches the caller may
+    wait, change the learning rate or stop; ``param_locks`` (per network) are
+    held around each update so readers copy consistent parameters."""
 
-    def last_input():
-        return torch.tensor([outputs[-1]], device=device).reshape((1, 1))
-    for token in prefix[1:]:  # warm-up: feed the prefix, ignore the outputs
-        _, state = model(last_input(), state)
-        outputs.append(vocab[token])
-    for _ in range(num_preds):
-        y, state = model(last_input(), state)
-        if temperature == 0:
-            outputs.append(int(y.argmax(dim=1).reshape(1)))
-        else:
-            probs = torch.softmax(y[0].float().cpu() / temperature, dim=0)
-            outputs.append(int(torch.multinomial(probs, 1, generator=generator)))
-    return "".join(vocab.idx_to_token[i] for i in outputs)
+    def __init__(self, models: dict[str, nn.Module], corpus: Corpus, config: TrainConfig,
+                 param_locks: dict | None = None):
+        self.models, self.corpus = models, corpus
+        self.loader = corpus.loader(config.batch_size, config.num_steps, config.use_random_iter,
+                                    config.seed)
+        self.trainers = {name: Trainer(model, config.lr, config.clip_theta,
+                                       config.use_random_iter, (param_locks or {}).get(name))
+                         for name, model in models.items()}
+        self.epoch = self.batch = 0
+        self.training = ""   # the network inside train_batch now (for failure messages)
+
+    @property
+    def lr(self) -> float:
+        return next(iter(self.trainers.values())).lr
+
+    def set_lr(self, lr: float) -> bool:
+        """The next batch uses ``lr``; returns whether it changed."""
+        if lr == self.lr:
+            return False
+        for trainer in self.trainers.values():
+            trainer.set_lr(lr)
+        return True
+
+    def begin_epoch(self):
+        """Start an epoch; returns its batches (X, Y), each for every network."""
+        for trainer in self.trainers.values():
+            trainer.begin_epoch()
+        return iter(self.loader)
+
+    def train_batch(self, X: torch.Tensor, Y: torch.Tensor) -> list[BatchRecord]:
+        """One batch for every network; returns one record per network."""
+        step, epoch = self.batch + 1, self.epoch + 1
+        records = []
+        for name, trainer in self.trainers.items():
+            self.training = name
+            stats = trainer.train_batch(X, Y)
+            records.append(BatchRecord(step, epoch, name, stats.loss, stats.grad_norm,
+                                       stats.clipped, trainer.lr))
+        self.training = ""
+        self.batch = step
+        return records
+
+    def end_epoch(self) -> list[EpochRecord]:
+        self.epoch += 1
+        return [trainer.end_epoch(self.epoch, name) for name, trainer in self.trainers.items()]
+
+    def samples(self, prefix: str = SAMPLE_PREFIXES[0]) -> dict[str, str]:
+        """Every network's greedy continuation of ``prefix``."""
+        return {name: predict(prefix, SAMPLE_LENGTH, model, self.corpus.vocab)
+                for name, model in self.models.items()}
+
+
+def wants_sample(epoch: int, num_epochs: int, sample_every: int) -> bool:
+    """Sample every ``sample_every`` epochs (0: never) and after the last."""
+    return bool(sample_every) and (epoch % sample_every == 0 or epoch == num_epochs)
 
 
 @dataclass
 class History:
-    """Per-epoch records and samples; small, JSON- and checkpoint-friendly."""
+    """Per-epoch records (``EpochRecord.to_dict()``) and samples; small, JSON-
+    and checkpoint-friendly."""
     epochs: list[dict] = field(default_factory=list)
     samples: dict[str, str] = field(default_factory=dict)
     # parameter snapshots over training, [{"epoch", "state_dict"}]; saved beside
@@ -253,10 +279,8 @@ class History:
     @classmethod
     def from_dict(cls, values: dict | None) -> "History":
         values = values or {}
-        return cls(list(values.get("epochs", [])), dict(values.get("samples", {})))
-
-
-SAMPLE_PREFIXES = ("time traveller", "traveller")
+        epochs = [EpochRecord.from_dict(r).to_dict() for r in values.get("epochs", [])]
+        return cls(epochs, dict(values.get("samples", {})))
 
 
 def half_state_dict(model: nn.Module) -> dict:
@@ -284,33 +308,36 @@ def snapshot_schedule(num_epochs: int, snapshot_every: int = 0,
 
 
 def fit(corpus: Corpus, config: TrainConfig, on_epoch=None, on_batch=None,
-        sample_every: int = 10, model: nn.Module | None = None, snapshot_every: int = 0,
-        snapshot_epochs=None):
-    """d2l's ``train_ch8``: returns (model, history, last EpochStats). Sampling
+        sample_every: int = SAMPLE_EVERY, model: nn.Module | None = None,
+        snapshot_every: int = 0, snapshot_epochs=None):
+    """d2l's ``train_ch8``: returns (model, history, last EpochRecord). Sampling
     happens outside the timed training steps. Snapshots (float16) are taken at
     the epochs ``snapshot_schedule`` gives."""
     config.validate()
     snapshot_at = snapshot_schedule(config.num_epochs, snapshot_every, snapshot_epochs)
-    device = resolve_device(config.device)
     if model is None:
-        model = make_model(config.model, len(corpus.vocab), config.num_hiddens, device, config.seed)
-    loader = corpus.loader(config.batch_size, config.num_steps, config.use_random_iter, config.seed)
-    trainer = Trainer(model, config.lr, config.clip_theta, config.use_random_iter)
-    history, stats = History(), None
+        model = make_model(config.model, len(corpus.vocab), config.num_hiddens,
+                           resolve_device(config.device), config.seed)
+    network = network_of(model)
+    loop = Lockstep({network: model}, corpus, config)
+    history, record = History(), None
     if 0 in snapshot_at:
         history.snapshots.append({"epoch": 0, "state_dict": half_state_dict(model)})
+    started = time.perf_counter()
     for epoch in range(1, config.num_epochs + 1):
-        stats = train_epoch(trainer, loader, on_batch)
-        record = {"epoch": epoch, "perplexity": stats.perplexity,
-                  "tokens_per_second": stats.tokens_per_second, "seconds": stats.seconds,
-                  "num_tokens": stats.num_tokens}
-        history.epochs.append(record)
+        for X, Y in loop.begin_epoch():
+            batch, = loop.train_batch(X, Y)
+            if on_batch:
+                on_batch(batch)
+        record, = loop.end_epoch()
+        record.elapsed_s, record.wall_time = time.perf_counter() - started, time.time()
+        history.epochs.append(record.to_dict())
         sample = None
-        if sample_every and (epoch % sample_every == 0 or epoch == config.num_epochs):
-            sample = predict(SAMPLE_PREFIXES[0], 50, model, corpus.vocab)
+        if wants_sample(epoch, config.num_epochs, sample_every):
+            sample = loop.samples()[network]
             history.samples[str(epoch)] = sample
         if epoch in snapshot_at:
             history.snapshots.append({"epoch": epoch, "state_dict": half_state_dict(model)})
         if on_epoch:
-            on_epoch(record, sample)
-    return model, history, stats
+            on_epoch(record.to_dict(), sample)
+    return model, history, record

@@ -1,5 +1,10 @@
+"""gru_core.storage: names that cannot escape the data folder, atomic writes."""
+import os
+import stat
+
 import pytest
 
+from gru_core import storage
 from gru_core.storage import checkpoint_path, list_checkpoints, safe_filename
 
 
@@ -30,3 +35,15 @@ def test_checkpoint_paths_stay_inside_the_data_folder(tmp_path):
     path.write_bytes(b"x")
     assert list_checkpoints(root) == [path]
     assert not (tmp_path / "escape.pt").exists()
+
+
+def test_atomic_write_gives_the_usual_file_mode(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        storage.atomic_write_bytes(tmp_path / "sub" / "file.bin", b"payload")
+    finally:
+        os.umask(umask)
+    written = tmp_path / "sub" / "file.bin"
+    assert written.read_bytes() == b"payload"
+    assert stat.S_IMODE(written.stat().st_mode) == 0o644  # not mkstemp's private 0o600
+    assert [p.name for p in written.parent.iterdir()] == ["file.bin"]

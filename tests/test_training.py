@@ -1,5 +1,5 @@
 """gru_core.training: d2l's train_epoch_ch8 semantics, clipping, updates,
-the 20-epoch anchor, reproducibility, validation, prediction, divergence."""
+the 20-epoch anchor, reproducibility, the lockstep loop, divergence, snapshots."""
 from __future__ import annotations
 
 import math
@@ -8,8 +8,9 @@ import pytest
 import torch
 
 from gru_core import training
-from gru_core.models import DeviceError, make_model
-from gru_core.training import DivergedError, TrainConfig, Trainer, fit, predict, train_epoch
+from gru_core.models import make_model
+from gru_core.training import DivergedError, TrainConfig, Trainer, fit, train_epoch
+
 
 TINY = dict(num_hiddens=8, batch_size=8, num_steps=10, num_epochs=2, device="cpu")
 
@@ -46,19 +47,6 @@ class StateSpy:
 
         model.begin_state, model.forward = begin_state, forward
 
-
-@pytest.fixture(scope="module", params=["scratch", "concise"])
-def lively(request):
-    """A model with large random weights: its greedy text varies from step to
-    step (an untrained d2l model would repeat one character)."""
-    model = make_model(request.param, 28, 32, seed=0)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.normal_(0, 0.6, generator=torch.Generator().manual_seed(p.numel()))
-    return model
-
-
-# ---------------------------------------------------------------- epoch semantics
 
 @pytest.mark.parametrize("kind", ["scratch", "concise"])
 def test_sequential_state_is_fresh_first_then_detached(time_machine, kind):
@@ -99,8 +87,6 @@ def test_epoch_perplexity_is_exp_of_token_mean_loss(time_machine):
     assert batch_stats[0].loss == pytest.approx(math.log(28), abs=0.02)  # untrained: uniform guess
     assert all(b.grad_norm > 0 and isinstance(b.clipped, bool) for b in batch_stats)
 
-
-# ---------------------------------------------------------------- clipping and updates
 
 def test_grad_clipping_scales_to_theta_by_global_norm():
     a, b = torch.zeros(2, requires_grad=True), torch.zeros(1, requires_grad=True)
@@ -147,8 +133,6 @@ def test_concise_uses_torch_sgd_and_set_lr_reaches_it():
     assert trainer.optimizer.param_groups[0]["lr"] == 0.25 and trainer.lr == 0.25
 
 
-# ---------------------------------------------------------------- the d2l anchor
-
 def test_twenty_epochs_of_d2l_config_lower_perplexity_below_18(time_machine):
     config = TrainConfig(num_epochs=20, device="cpu")  # 256 hiddens, batch 32, 35 steps, lr 1
     first_losses = []
@@ -188,93 +172,11 @@ def test_fit_reports_epochs_and_samples_through_callbacks(time_machine):
     assert len(batches) > 3 * 20 and all(b.loss > 0 for b in batches)
 
 
-# ---------------------------------------------------------------- validation
-
-@pytest.mark.parametrize("field,value", [
-    ("lr", 0.0), ("lr", -1.0), ("lr", float("nan")), ("num_hiddens", 0), ("num_hiddens", 2.5),
-    ("num_hiddens", True), ("num_steps", 0), ("batch_size", 0), ("batch_size", 5000),
-    ("num_epochs", 0), ("clip_theta", 0.0), ("max_tokens", 10), ("model", "lstm"), ("seed", -1),
-])
-def test_validate_names_the_bad_field(field, value):
-    with pytest.raises(ValueError, match=rf"^{field} must be"):
-        TrainConfig(**{field: value}).validate()
-
-
-def test_validate_accepts_d2l_defaults_and_refuses_cuda_without_gpu(monkeypatch):
-    assert TrainConfig(device="cpu").validate().num_hiddens == 256
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with pytest.raises(DeviceError, match="no CUDA GPU"):
-        TrainConfig(device="cuda").validate()
-
-
 def test_batch_too_big_for_the_corpus_is_refused(time_machine):
     config = TrainConfig(**(TINY | {"batch_size": 500, "num_steps": 35}))
     with pytest.raises(ValueError, match="too short for one batch of 500 x 35"):
         fit(time_machine, config)
 
-
-def test_config_round_trips_through_dict():
-    config = TrainConfig(model="concise", lr=0.5, num_hiddens=64)
-    assert TrainConfig.from_dict(config.to_dict() | {"unknown": 1}) == config
-
-
-# ---------------------------------------------------------------- prediction
-
-def d2l_predict_ch8(prefix, num_preds, net, vocab, device):
-    """d2l's predict_ch8, line by line."""
-    state = net.begin_state(batch_size=1, device=device)
-    outputs = [vocab[prefix[0]]]
-
-    def get_input():
-        return torch.tensor([outputs[-1]], device=device).reshape((1, 1))
-    for y in prefix[1:]:  # Warm-up period
-        _, state = net(get_input(), state)
-        outputs.append(vocab[y])
-    for _ in range(num_preds):  # Predict num_preds steps
-        y, state = net(get_input(), state)
-        outputs.append(int(y.argmax(dim=1).reshape(1)))
-    return ''.join([vocab.idx_to_token[i] for i in outputs])
-
-
-@pytest.mark.parametrize("prefix", ["time traveller", "traveller", "x"])
-def test_greedy_predict_equals_d2l(lively, time_machine, prefix):
-    vocab = time_machine.vocab
-    ours = predict(prefix, 40, lively, vocab)
-    with torch.no_grad():
-        assert ours == d2l_predict_ch8(prefix, 40, lively, vocab, torch.device("cpu"))
-    assert len(ours) == len(prefix) + 40 and len(set(ours[len(prefix):])) > 3
-
-
-def test_temperature_sampling_is_reproducible_with_a_seed(lively, time_machine):
-    vocab = time_machine.vocab
-    first = predict("time traveller", 60, lively, vocab, temperature=1.0, seed=3)
-    assert first == predict("time traveller", 60, lively, vocab, temperature=1.0, seed=3)
-    assert first != predict("time traveller", 60, lively, vocab, temperature=1.0, seed=4)
-    unseeded = {predict("time traveller", 60, lively, vocab, temperature=1.0) for _ in range(3)}
-    assert len(unseeded) == 3  # no seed: fresh randomness each call
-    assert predict("the", 30, lively, vocab, temperature=0.0, seed=9) == predict("the", 30, lively, vocab)
-
-
-def test_temperature_samples_follow_softmax_of_logits_over_temperature(lively, time_machine):
-    vocab, temperature, draws = time_machine.vocab, 2.0, 400
-    with torch.no_grad():
-        logits, _ = lively(torch.tensor([[vocab["t"]]]), lively.begin_state(1))
-    probs = torch.softmax(logits[0] / temperature, dim=0)
-    counts = torch.zeros(len(vocab))
-    for seed in range(draws):
-        counts[vocab[predict("t", 1, lively, vocab, temperature=temperature, seed=seed)[1]]] += 1
-    tolerance = 4 * torch.sqrt(probs * (1 - probs) / draws) + 0.01
-    assert torch.all((counts / draws - probs).abs() <= tolerance)
-
-
-def test_predict_refuses_bad_arguments(lively, time_machine):
-    with pytest.raises(ValueError, match="prefix"):
-        predict("", 5, lively, time_machine.vocab)
-    with pytest.raises(ValueError, match="temperature must be >= 0"):
-        predict("a", 5, lively, time_machine.vocab, temperature=-1)
-
-
-# ---------------------------------------------------------------- divergence
 
 def test_huge_learning_rate_diverges_and_keeps_finite_params(time_machine):
     model = make_model("scratch", 28, 32, seed=0)
@@ -314,8 +216,6 @@ def test_perplexity_overflow_is_infinite_not_an_exception():
     assert training.perplexity_of(math.log(28)) == pytest.approx(28)
 
 
-# ---------------------------------------------------------------- snapshots
-
 def test_snapshot_schedule():
     assert training.snapshot_schedule(5, snapshot_every=2) == {0, 2, 4, 5}
     assert training.snapshot_schedule(500, snapshot_epochs=[0, 1, 2, 5, 500]) == {0, 1, 2, 5, 500}
@@ -336,3 +236,34 @@ def test_fit_keeps_float16_snapshots_at_the_listed_epochs(time_machine):
     assert torch.equal(first["W_hh"], initial.W_hh.detach().half())
     assert torch.equal(last["W_hh"], model.W_hh.detach().half())
     assert not torch.equal(first["W_hh"], last["W_hh"])
+
+
+def test_lockstep_feeds_every_network_the_same_batches(time_machine):
+    config = TrainConfig(**TINY)
+    models = {name: make_model(kind, len(time_machine.vocab), 8, seed=0)
+              for name, kind in (("a", "scratch"), ("b", "scratch-fast"), ("c", "concise"),
+                                 ("d", "scratch-reset-after"))}
+    seen = {name: [] for name in models}
+    for name, model in models.items():
+        model.register_forward_pre_hook(lambda module, args, name=name: seen[name].append(args[0]))
+    loop = training.Lockstep(models, time_machine, config)
+    for X, Y in loop.begin_epoch():
+        records = loop.train_batch(X, Y)
+        assert [r.model for r in records] == list(models) and {r.step for r in records} == {loop.batch}
+    epochs = loop.end_epoch()
+    assert [r.model for r in epochs] == list(models) and all(r.epoch == 1 for r in epochs)
+    assert all(len(inputs) == loop.batch > 5 for inputs in seen.values())
+    assert all(torch.equal(x, y) for inputs in zip(*seen.values()) for x, y in zip(inputs, inputs[1:]))
+    # the fast engine and the readable cell got the same batches, so they agree
+    assert epochs[1].perplexity == pytest.approx(epochs[0].perplexity, rel=1e-4)
+    assert loop.set_lr(0.5) and not loop.set_lr(0.5) and loop.lr == 0.5
+
+
+def test_epoch_records_read_older_files_and_keep_one_shape():
+    old = {"epoch": 3, "perplexity": 9.5, "tokens_per_second": 1e4, "seconds": 0.2}
+    record = training.EpochRecord.from_dict(old | {"unknown": 1})
+    assert record.num_tokens == 0 and record.model == "" and record.perplexity == 9.5
+    history = training.History.from_dict({"epochs": [old], "samples": {"3": "x"}})
+    assert history.epochs == [record.to_dict()]
+    assert set(record.to_dict()) == {"epoch", "perplexity", "tokens_per_second", "seconds",
+                                     "num_tokens", "model", "elapsed_s", "wall_time"}

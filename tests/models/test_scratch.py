@@ -1,20 +1,15 @@
-"""gru_core.models: the scratch GRU is d2l's equations, nn.GRU's gates are
-recovered exactly, and the reset-after cell is PyTorch's convention."""
+"""gru_core.models.scratch: the scratch GRU is d2l's equations, line by line,
+and the reset-after cell is PyTorch's convention."""
 from __future__ import annotations
 
 import pytest
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-from gru_core import models
-from gru_core.models import ConciseGRU, DeviceError, ScratchGRU, resolve_device, scratch_from_concise
+from gru_core.models import ConciseGRU, ScratchGRU
 
-VOCAB, HIDDENS = 28, 16
-D2L_ORDER = ["W_xz", "W_hz", "b_z", "W_xr", "W_hr", "b_r", "W_xh", "W_hh", "b_h", "W_hq", "b_q"]
+from .common import D2L_ORDER, HIDDENS, VOCAB, tokens
 
-
-# ---------------------------------------------------------------- d2l, transcribed
 
 def d2l_gru(inputs, state, params):
     """The seed notebook's ``gru`` (d2l 9.1), line by line."""
@@ -37,22 +32,9 @@ def d2l_rnn_model_scratch(X, state, params, vocab_size):
     return d2l_gru(X, state, params)
 
 
-def tokens(batch=3, steps=7, seed=0, vocab=VOCAB):
-    return torch.randint(0, vocab, (batch, steps), generator=torch.Generator().manual_seed(seed))
-
-
 def copied_params(model):
     return [p.detach().clone() for p in model.params]
 
-
-def nn_gru_hiddens(concise, X):
-    """nn.GRU's own per-step hidden states for one-hot inputs (steps, batch, hiddens)."""
-    inputs = F.one_hot(X.T, concise.vocab_size).float()
-    outputs, _ = concise.rnn(inputs, concise.begin_state(X.shape[0]))
-    return outputs
-
-
-# ---------------------------------------------------------------- ScratchGRU
 
 def test_params_are_d2ls_eleven_tensors_in_order():
     model = ScratchGRU(VOCAB, HIDDENS, seed=0)
@@ -151,49 +133,6 @@ def test_seed_does_not_touch_global_rng():
     assert torch.equal(torch.rand(3), expected)
 
 
-# ---------------------------------------------------------------- ConciseGRU and parity
-
-def test_concise_forward_is_d2ls_rnn_model():
-    model = ConciseGRU(VOCAB, HIDDENS, seed=0)
-    assert isinstance(model.rnn, nn.GRU) and model.rnn.hidden_size == HIDDENS
-    X = tokens(batch=3, steps=5)
-    state = model.begin_state(batch_size=3)
-    assert state.shape == (1, 3, HIDDENS)
-    Y, new_state = model(X, state)
-    assert Y.shape == (5 * 3, VOCAB) and new_state.shape == (1, 3, HIDDENS)
-    expected = model.linear(nn_gru_hiddens(model, X).reshape(-1, HIDDENS))
-    assert torch.allclose(Y, expected, atol=1e-6)
-
-
-def test_concise_trace_hidden_equals_nn_gru():
-    model = ConciseGRU(VOCAB, HIDDENS, seed=1)
-    indices = tokens(batch=1, steps=40, seed=7)
-    trace = model.trace(indices[0].tolist())
-    reference = nn_gru_hiddens(model, indices)[:, 0].detach()
-    assert abs(torch.from_numpy(trace.hidden) - reference).max() <= 1e-5
-    logits, _ = model(indices, model.begin_state(1))
-    assert abs(torch.from_numpy(trace.logits) - logits.detach()).max() <= 1e-5
-    # the gates are nn.GRU's own: PyTorch's r and z from weight_ih/hh rows [0:H] and [H:2H]
-    x0 = F.one_hot(indices[0, 0], VOCAB).float()
-    gates = model.rnn.weight_ih_l0 @ x0 + model.rnn.bias_ih_l0 + model.rnn.bias_hh_l0
-    assert torch.allclose(torch.from_numpy(trace.reset_gate[0]), torch.sigmoid(gates[:HIDDENS]).detach(), atol=1e-6)
-    assert torch.allclose(torch.from_numpy(trace.update_gate[0]),
-                          torch.sigmoid(gates[HIDDENS:2 * HIDDENS]).detach(), atol=1e-6)
-
-
-def test_reset_after_matches_nn_gru_and_reset_before_differs():
-    concise = ConciseGRU(VOCAB, HIDDENS, seed=2)
-    X = tokens(batch=4, steps=30, seed=1)
-    Y_ref, H_ref = concise(X, concise.begin_state(4))
-    after = scratch_from_concise(concise, reset_after=True)
-    Y_after, (H_after,) = after(X, after.begin_state(4))
-    assert (Y_after - Y_ref).abs().max().item() <= 1e-5
-    assert (H_after - H_ref[0]).abs().max().item() <= 1e-5
-    before = scratch_from_concise(concise, reset_after=False)
-    Y_before, _ = before(X, before.begin_state(4))
-    assert (Y_before - Y_ref).abs().max().item() > 1e-2
-
-
 def test_reset_after_cell_is_pytorchs_equation():
     model = ScratchGRU(VOCAB, HIDDENS, reset_after=True, seed=3)
     assert [n for n, _ in model.named_parameters()] == D2L_ORDER + ["b_hh"]
@@ -207,25 +146,17 @@ def test_reset_after_cell_is_pytorchs_equation():
     assert not torch.allclose(H_tilde, seed_form, atol=1e-3)
 
 
-# ---------------------------------------------------------------- devices and factory
+def test_a_clamp_overwrites_only_its_units_and_combines():
+    from gru_core.models import Clamp, GateClamp
 
-def test_cuda_without_gpu_is_a_clear_error(monkeypatch):
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with pytest.raises(DeviceError, match="no CUDA GPU.*--device cpu"):
-        resolve_device("cuda")
-    assert resolve_device("auto") == torch.device("cpu")
-    assert resolve_device("cpu") == torch.device("cpu")
-    with pytest.raises(DeviceError, match="unknown device 'gpu0'"):
-        resolve_device("gpu0")
-
-
-def test_make_model_checks_its_arguments():
-    assert isinstance(models.make_model("scratch", VOCAB, 4), ScratchGRU)
-    assert models.make_model("scratch-reset-after", VOCAB, 4).reset_after
-    assert isinstance(models.make_model("concise", VOCAB, 4), ConciseGRU)
-    with pytest.raises(ValueError, match="model must be one of .*'lstm'"):
-        models.make_model("lstm", VOCAB, 4)
-    with pytest.raises(ValueError, match="num_hiddens must be >= 1"):
-        models.make_model("scratch", VOCAB, 0)
-    assert models.model_kind(models.make_model("scratch-reset-after", VOCAB, 4)) == "scratch-reset-after"
-    assert models.model_kind(models.make_model("concise", VOCAB, 4)) == "concise"
+    gate = torch.full((2, 4), 0.5)
+    some = Clamp(update_gate=GateClamp((1, 3), 1.0))
+    clamped = some.apply("update_gate", gate)
+    assert clamped[:, [1, 3]].eq(1.0).all() and clamped[:, [0, 2]].eq(0.5).all()
+    assert gate.eq(0.5).all()  # the input is not changed
+    assert some.apply("reset_gate", gate) is gate
+    both = some | Clamp(reset_gate=GateClamp(None, 0.0))
+    assert both.apply("reset_gate", gate).eq(0.0).all() and both.update_gate == some.update_gate
+    assert both.value_for("update_gate", 3) == 1.0 and both.value_for("update_gate", 0) is None
+    assert both.value_for("reset_gate", 2) == 0.0
+    assert bool(both) and not bool(Clamp()) and set(both.gates()) == {"update_gate", "reset_gate"}

@@ -2,27 +2,22 @@
 returned state, every parameter gradient, five epochs of training, the trace."""
 from __future__ import annotations
 
-import time
-
 import pytest
 import torch
 
-from gru_core import fast
-from gru_core.fast import FastScratchGRU, ResetAfterSequence, SeedSequence
-from gru_core.models import SCRATCH_PARAM_NAMES, ScratchGRU, make_model, model_kind
+from gru_core.models import PARAM_NAMES, ScratchGRU, kernels, make_model, model_kind
+from gru_core.models.fast import FastScratchGRU, ResetAfterSequence, ResetBeforeSequence
 from gru_core.training import Trainer, train_epoch
 
-BACKENDS = [pytest.param(True, id="onednn"), pytest.param(False, id="torch-ops")]
-if not fast.USE_ONEDNN:
-    BACKENDS = [pytest.param(False, id="torch-ops")]
 
-
-@pytest.fixture(params=BACKENDS)
-def backend(request, monkeypatch):
-    """Run a test on oneDNN's fused matmuls and on plain torch ops (the path
-    CUDA and float64 take)."""
-    monkeypatch.setattr(fast, "USE_ONEDNN", request.param)
-    return request.param
+@pytest.fixture(params=kernels.PATHS)
+def backend(request):
+    """Run a test on each kernel path: oneDNN's fused matmuls and PyTorch's own
+    ops (the path CUDA and float64 always take)."""
+    if request.param not in kernels.available_paths():
+        pytest.skip(f"kernel path {request.param} is not available in this PyTorch")
+    with kernels.forced_path(request.param):
+        yield request.param
 
 
 def twin_models(vocab_size, num_hiddens, reset_after, scale, seed=0):
@@ -60,7 +55,7 @@ SHAPES = [  # (vocab, hiddens, batch, steps)
 ]
 
 
-@pytest.mark.parametrize("reset_after", [False, True], ids=["seed", "reset-after"])
+@pytest.mark.parametrize("reset_after", [False, True], ids=["reset-before", "reset-after"])
 @pytest.mark.parametrize("vocab_size,num_hiddens,batch_size,num_steps", SHAPES)
 def test_outputs_state_and_gradients_match_readable(backend, reset_after, vocab_size,
                                                     num_hiddens, batch_size, num_steps):
@@ -78,7 +73,7 @@ def test_outputs_state_and_gradients_match_readable(backend, reset_after, vocab_
     assert Y.shape == Y_ref.shape == (num_steps * batch_size, vocab_size)
     assert (Y - Y_ref).abs().max() <= 1e-5
     assert (H - H_ref).abs().max() <= 1e-5
-    expected_names = SCRATCH_PARAM_NAMES + (("b_hh",) if reset_after else ())
+    expected_names = PARAM_NAMES + (("b_hh",) if reset_after else ())
     assert tuple(grads) == expected_names
     for name in expected_names:
         assert grads_ref[name].abs().max() > 0, f"{name}: the test loss must reach it"
@@ -86,8 +81,8 @@ def test_outputs_state_and_gradients_match_readable(backend, reset_after, vocab_
     assert relative_error(grad_H0, grad_H0_ref) <= 1e-4
 
 
-@pytest.mark.parametrize("sequence,extra", [(SeedSequence, 0), (ResetAfterSequence, 1)],
-                         ids=["seed", "reset-after"])
+@pytest.mark.parametrize("sequence,extra", [(ResetBeforeSequence, 0), (ResetAfterSequence, 1)],
+                         ids=["reset-before", "reset-after"])
 def test_hand_written_backward_is_the_derivative(sequence, extra):
     """torch.autograd.gradcheck in float64 (the torch-ops path): the BPTT
     backward equals finite differences of the forward for every input."""
@@ -126,7 +121,7 @@ def test_five_epochs_of_training_agree(time_machine, kind):
         assert error <= 1e-3, f"{name}: relative difference {error:.2e}"
 
 
-@pytest.mark.parametrize("reset_after", [False, True], ids=["seed", "reset-after"])
+@pytest.mark.parametrize("reset_after", [False, True], ids=["reset-before", "reset-after"])
 def test_trace_equals_readable_and_matches_fast_forward(reset_after):
     readable, quick = twin_models(28, 16, reset_after, scale=0.3)
     indices = [3, 1, 4, 1, 5, 9, 2, 6]
@@ -169,21 +164,8 @@ def test_bad_inputs_are_refused_clearly(X, state_shape, message):
         model(X, (torch.zeros(state_shape),))
 
 
-@pytest.mark.skipif(not fast.USE_ONEDNN, reason="oneDNN is not available in this PyTorch")
-def test_gapped_weight_takes_a_fast_kernel():
-    """A weight with gaps between its rows sends oneDNN to a reference kernel
-    (30 s instead of 2 ms for a weight gradient); ``linear`` must repack it."""
-    activations = torch.randn(1120, 284)
-    gradients = torch.randn(1120, 1024)[:, 256:768]   # rows 1024 apart, 512 wide
-    start = time.perf_counter()
-    result = fast.summed_outer(activations, gradients)
-    seconds = time.perf_counter() - start
-    assert (result - activations.T @ gradients).abs().max() <= 1e-3
-    assert seconds < 2.0, f"{seconds:.1f} s: the reference kernel was used"
-
-
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU")
-@pytest.mark.parametrize("reset_after", [False, True], ids=["seed", "reset-after"])
+@pytest.mark.parametrize("reset_after", [False, True], ids=["reset-before", "reset-after"])
 def test_matches_readable_on_cuda(reset_after):
     readable, quick = (model.cuda() for model in twin_models(28, 32, reset_after, scale=0.3))
     X = torch.randint(0, 28, (4, 9), device="cuda")

@@ -1,0 +1,489 @@
+"""One live training run: its models, one background thread, its history.
+
+Nothing here imports Streamlit: pages read a ``Run`` (``progress``, ``metrics``,
+``snapshot``) and owners send it commands; the training thread never touches
+the UI. Two locks, for two jobs:
+
+- ``Run._cond`` (a Condition) guards the state machine, the counters and the
+  records. The training thread takes it between batches, never during one.
+- ``ParamGuard.lock`` is every trainer's ``param_lock``: held only around the
+  parameter update, and by ``snapshot()`` while it copies.
+
+State machine (commands in brackets)::
+
+    idle --[start]--> running <--[pause / resume]--> paused
+    idle --[step_epoch / step_batch]--> paused (one unit trained, then paused again)
+    running | paused --> finished | diverged | failed     (by the training thread)
+    idle | running | paused --[stop]--> stopped
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import secrets
+import threading
+import time
+import traceback as traceback_module
+
+import torch
+from torch import nn
+
+from ..checkpoint import checkpoint_bytes
+from ..config import LOCKSTEP_BOTH, TrainConfig, check_count, check_limit
+from ..data import Corpus
+from ..models import MODEL_KINDS, make_model, model_from_weights, model_kind, resolve_device
+from ..training import DivergedError, History, Lockstep, SAMPLE_EVERY, half_state_dict, wants_sample
+from .params import ParamGuard, ParamsFrozen, float32_cpu_copy
+from .records import RunRecords, SnapshotRing
+from .states import RunError, RunState, StepRequest, allowed_commands, refusal
+
+log = logging.getLogger(__name__)
+
+STOP_JOIN_S = 1.5           # stop() waits this long for the thread (the promise is < 2 s)
+
+
+def networks_for(config_model: str, scratch_engine: str) -> dict[str, str]:
+    """The networks a run trains, with the model kind of each: "both" is
+    d2l's scratch GRU and nn.GRU in lockstep; plain "scratch" is built with
+    ``scratch_engine`` (the fast engine, proven equal); any other kind as named."""
+    scratch_kinds = [k for k in MODEL_KINDS if k.startswith("scratch")]
+    if scratch_engine not in scratch_kinds:
+        raise ValueError(f"scratch_engine must be one of {', '.join(scratch_kinds)} "
+                         f"(got '{scratch_engine}')")
+    if config_model == LOCKSTEP_BOTH:
+        return {"scratch": scratch_engine, "concise": "concise"}
+    if config_model == "scratch":
+        return {"scratch": scratch_engine}
+    return {"concise" if config_model == "concise" else "scratch": config_model}
+
+
+class Run:
+    """One training run. Readers (any thread, any session): ``state``,
+    ``progress()``, ``metrics(since)``, ``snapshot()``, ``snapshot_model()``,
+    ``param_snapshots()``. Commands: ``start``, ``pause``, ``resume``, ``stop``,
+    ``step_epoch``, ``step_batch``, ``set_lr``; an illegal one raises RunError.
+    Do not use ``models`` from another thread while the run trains: copy with
+    ``snapshot_model()`` instead."""
+
+    def __init__(self, config: TrainConfig, corpus: Corpus, *,
+                 scratch_engine: str = "scratch-fast", sample_every: int = SAMPLE_EVERY,
+                 snapshot_every: int = 5, max_snapshots: int = 40,
+                 max_batch_records: int = 20_000, max_epoch_records: int = 20_000,
+                 max_snapshot_bytes: int = 256 * 2**20, name: str = ""):
+        self.config = dataclasses.replace(config).validate()
+        self.sample_every = check_count("sample_every", sample_every, 0)
+        check_count("max_snapshots", max_snapshots, 2)
+        check_count("max_snapshot_bytes", max_snapshot_bytes, 1)
+        self.corpus = corpus
+        self.id = secrets.token_urlsafe(6)
+        self.name = name or f"{self.config.model}, {self.config.num_hiddens} hiddens"
+        self.created_at = time.time()
+
+        device = resolve_device(self.config.device)
+        self.models: dict[str, nn.Module] = {
+            network: make_model(kind, len(corpus.vocab), self.config.num_hiddens, device,
+                                self.config.seed)
+            for network, kind in networks_for(self.config.model, scratch_engine).items()}
+        self.model_kinds = {network: model_kind(model) for network, model in self.models.items()}
+        self._guard = ParamGuard(self.models)
+        self._loop = Lockstep(self.models, corpus, self.config, self._guard.locks())
+        self._records = RunRecords(max_batch_records, max_epoch_records)
+
+        self._cond = threading.Condition()
+        self._state = RunState.IDLE
+        self._message, self._traceback = "", None
+        self._thread: threading.Thread | None = None
+        self._thread_running = False
+        self._parked = True          # the thread is not inside a batch (or does not exist)
+        self._stop_requested = False
+        self._step: StepRequest | None = None
+        self._lr = self.config.lr
+        # The loop counts as it trains; these copies change under _cond, together
+        # with the records, so readers always see one consistent position.
+        self._epoch = self._batch = self._batch_in_epoch = self._batches_last_epoch = 0
+        self._active_seconds, self._active_since = 0.0, None
+
+        bytes_per_snapshot = sum(2 * p.numel() for m in self.models.values()
+                                 for p in m.state_dict().values())
+        self._snapshots = SnapshotRing(snapshot_every, max(2, min(
+            max_snapshots, max_snapshot_bytes // bytes_per_snapshot)))
+        if snapshot_every:
+            self._keep_param_snapshot(0)
+
+    # ------------------------------------------------------------ read side
+
+    @property
+    def state(self) -> RunState:
+        return self._state
+
+    @property
+    def message(self) -> str:
+        """What happened, and what to try, for stopped / diverged / failed runs."""
+        return self._message
+
+    @property
+    def traceback(self) -> str | None:
+        """Where a failed run's thread raised (also written to the server log)."""
+        return self._traceback
+
+    @property
+    def epoch(self) -> int:
+        """Completed epochs."""
+        return self._epoch
+
+    @property
+    def batch(self) -> int:
+        """Completed (lockstep) batches over the whole run."""
+        return self._batch
+
+    @property
+    def lr(self) -> float:
+        """The learning rate the next batch uses."""
+        return self._lr
+
+    @property
+    def trainers(self) -> dict:
+        """Each network's ``Trainer`` (for tests that inject faults; do not
+        call them while the run trains)."""
+        return self._loop.trainers
+
+    @property
+    def max_snapshots(self) -> int:
+        return self._snapshots.capacity
+
+    @property
+    def batches_per_epoch(self) -> int:
+        """Batches in the last completed epoch; before that, the loader's bound
+        (with sequential sampling the count varies by one with the offset)."""
+        return self._batches_last_epoch or self._loop.loader.batches_per_epoch()
+
+    def allowed_commands(self) -> tuple[str, ...]:
+        """Commands legal now (for enabling buttons)."""
+        with self._cond:
+            return allowed_commands(self._state, self._step is not None)
+
+    def progress(self) -> dict:
+        with self._cond:
+            per_epoch = self.batches_per_epoch
+            remaining = max((self.config.num_epochs - self.epoch) * per_epoch
+                            - self._batch_in_epoch, 0)
+            elapsed = self._elapsed_locked()
+            if self._state.is_terminal:
+                eta = 0.0
+            else:
+                eta = elapsed / self.batch * remaining if self.batch else None
+            return {"epoch": self.epoch, "num_epochs": self.config.num_epochs,
+                    "batch_in_epoch": self._batch_in_epoch, "batches_per_epoch": per_epoch,
+                    "elapsed_s": elapsed, "eta_s": eta, "state": self._state.value}
+
+    def metrics(self, since: int = 0) -> dict:
+        """Records newer than the cursor ``since`` (0: everything still kept).
+        Poll with the returned ``cursor``. ``dropped`` counts the oldest records
+        of each kind already dropped to keep memory bounded."""
+        with self._cond:
+            newer = self._records.after(since)
+            return {"cursor": self._records.seq, "state": self._state.value,
+                    "message": self._message, "epoch": self.epoch, "batch": self.batch,
+                    "lr": self._lr, "dropped": dict(self._records.dropped)} | newer
+
+    def snapshot(self, names=None) -> dict:
+        """A consistent float32 CPU copy of the current parameters:
+        ``{'epoch', 'batch', 'updates', 'state_dicts': {name: state_dict}}``.
+        In lockstep the copy waits (briefly) until every model has had the same
+        batch, so their parameters always come from one batch."""
+        names = list(self.models) if names is None else [self._network(n) for n in names]
+        guard = self._guard
+        with guard.changed:
+            guard.changed.wait_for(lambda: guard.settled() or not self._thread_running,
+                                   timeout=5.0)
+            return {"epoch": self.epoch, "batch": min(guard.updates.values()),
+                    "updates": dict(guard.updates),
+                    "state_dicts": {n: float32_cpu_copy(self.models[n]) for n in names}}
+
+    def snapshot_model(self, name: str | None = None) -> nn.Module:
+        """A fresh CPU model of the same kind holding a snapshot (for the pages)."""
+        name = self._network(name)
+        weights = self.snapshot([name])["state_dicts"][name]
+        return model_from_weights(weights, self.model_kinds[name]).eval()
+
+    def param_snapshots(self) -> list[dict]:
+        """``[{'epoch', 'state_dicts': {name: float16 state_dict}}]``, oldest first,
+        spanning the whole run (see ``SnapshotRing``). Treat the tensors as
+        read-only (they are shared)."""
+        with self._cond:
+            return list(self._snapshots.snapshots)
+
+    def checkpoint_bytes(self, name: str | None = None) -> bytes:
+        """A checkpoint (gru_core.checkpoint format) of one model's snapshot, its
+        per-epoch records and parameter snapshots, for downloading."""
+        name = self._network(name)
+        model = self.snapshot_model(name)
+        with self._cond:
+            epochs = [r for r in self._records.all("epochs") if r["model"] == name]
+            samples = {str(r["epoch"]): r["text"] for r in self._records.all("samples")
+                       if r["model"] == name}
+            snapshots = [{"epoch": s["epoch"], "state_dict": s["state_dicts"][name]}
+                         for s in self._snapshots.snapshots]
+        return checkpoint_bytes(model, self.corpus.vocab, self.config,
+                                History(epochs=epochs, samples=samples), snapshots,
+                                self.corpus.name, self.corpus.keep_case)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the run has ended and its thread has exited."""
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: self._state.is_terminal and not self._thread_running, timeout)
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until the thread is between batches with nothing to do (idle, or
+        paused with no step pending) or the run has ended. Use after a step."""
+        with self._cond:
+            return self._cond.wait_for(self._is_idle, timeout)
+
+    # ------------------------------------------------------------ commands
+
+    def start(self) -> None:
+        with self._cond:
+            self._require("start")
+            self._state = RunState.RUNNING
+            self._launch()
+
+    def pause(self, timeout: float = 2.0) -> bool:
+        """Pause before the next batch; while a single step is in progress this
+        cancels it instead. Waits (up to ``timeout``) for the batch in flight to
+        finish, so the parameters are frozen on return; returns whether they are."""
+        with self._cond:
+            self._require("pause")
+            self._cancel_step()
+            self._state = RunState.PAUSED
+            self._cond.notify_all()
+        return self.wait_idle(timeout)
+
+    def resume(self) -> None:
+        with self._cond:
+            self._require("resume")
+            self._cancel_step()
+            self._state = RunState.RUNNING
+            self._cond.notify_all()
+
+    def stop(self, reason: str = "", timeout: float = STOP_JOIN_S) -> bool:
+        """End the run (state 'stopped') and join its thread, which stops before
+        its next batch. Returns whether the thread exited within ``timeout``; if
+        not (a batch longer than that), the parameters are frozen as they are and
+        the thread exits when its batch ends, discarding that batch."""
+        with self._cond:
+            self._require("stop")
+            self._end_locked(RunState.STOPPED, reason or (
+                f"Stopped by its owner after {self.epoch} epochs ({self.batch} batches). "
+                f"The parameters are kept as they were; start a new run to train more."))
+        return self._join(timeout)
+
+    def close(self, reason: str = "", timeout: float = STOP_JOIN_S) -> bool:
+        """``stop`` if the run is still active; never raises (registry cleanup)."""
+        with self._cond:
+            if not self._state.is_terminal:
+                self._end_locked(RunState.STOPPED, reason or "Stopped: the run was closed.")
+        return self._join(timeout)
+
+    def step_epoch(self) -> threading.Event:
+        """While idle or paused: train until one more epoch is complete, then stay
+        paused. Returns an Event set when done (or see ``wait_idle``)."""
+        return self._request_step("epoch")
+
+    def step_batch(self) -> threading.Event:
+        """While idle or paused: train exactly one batch (every model in lockstep),
+        then stay paused. Returns an Event set when done."""
+        return self._request_step("batch")
+
+    def set_lr(self, lr: float) -> None:
+        """The next batch uses ``lr``; ``metrics()['lr_changes']`` records the
+        step that first used it."""
+        try:
+            lr = check_limit("lr", lr)
+        except ValueError as exc:
+            raise RunError(str(exc)) from None
+        with self._cond:
+            self._require("set_lr")
+            self._lr = lr
+
+    # ------------------------------------------------------------ command helpers
+
+    def _require(self, command: str) -> None:
+        if command not in allowed_commands(self._state, self._step is not None):
+            raise RunError(refusal(self.id, command, self._state, self._step is not None))
+
+    def _request_step(self, unit: str) -> threading.Event:
+        with self._cond:
+            self._require(f"step_{unit}")
+            counter = self.batch if unit == "batch" else self.epoch
+            self._step = StepRequest(unit, counter + 1)
+            if self._state is RunState.IDLE:
+                self._state = RunState.PAUSED
+                self._launch()
+            self._cond.notify_all()
+            return self._step.done
+
+    def _cancel_step(self) -> None:
+        if self._step is not None:
+            self._step.done.set()
+            self._step = None
+
+    def _launch(self) -> None:
+        self._thread = threading.Thread(target=self._main, name=f"gru-run-{self.id}",
+                                        daemon=True)
+        self._thread_running = True
+        self._thread.start()
+
+    def _join(self, timeout: float) -> bool:
+        """Wait for the thread; if a long batch keeps it past ``timeout``, freeze
+        the parameters so that batch's update is discarded: what the caller
+        sees after stop() is final."""
+        thread = self._thread
+        if thread is None or thread is threading.current_thread():
+            return True
+        thread.join(timeout)
+        if thread.is_alive():
+            self._guard.freeze()
+        return not thread.is_alive()
+
+    def _end_locked(self, state: RunState, message: str, traceback: str | None = None) -> None:
+        """Enter a terminal state (the first one wins); caller holds ``_cond``."""
+        if self._state.is_terminal:
+            return
+        self._state, self._message, self._traceback = state, message, traceback
+        self._stop_requested = True
+        self._cancel_step()
+        self._set_parked(True)
+        self._cond.notify_all()
+
+    def _network(self, name: str | None) -> str:
+        if name is None:
+            return next(iter(self.models))
+        if name not in self.models:
+            raise RunError(f"run {self.id} trains {', '.join(self.models)}; there is no "
+                           f"model '{name}'")
+        return name
+
+    def _is_idle(self) -> bool:
+        return self._state.is_terminal or (self._parked and self._step is None
+                                           and self._state is not RunState.RUNNING)
+
+    def _set_parked(self, parked: bool) -> None:
+        """Book-keeping for elapsed time and ``wait_idle``; caller holds ``_cond``."""
+        if parked == self._parked:
+            return
+        now = time.perf_counter()
+        if parked:
+            self._active_seconds += now - self._active_since
+        else:
+            self._active_since = now
+        self._parked = parked
+        self._cond.notify_all()
+
+    def _elapsed_locked(self) -> float:
+        running = 0.0 if self._parked else time.perf_counter() - self._active_since
+        return self._active_seconds + running
+
+    # ------------------------------------------------------------ the training thread
+
+    def _main(self) -> None:
+        try:
+            self._train()
+            with self._cond:
+                self._end_locked(RunState.FINISHED,
+                                 f"Finished {self.epoch} epochs ({self.batch} batches).")
+        except ParamsFrozen:
+            pass  # stopped while a long batch ran; its update was discarded
+        except DivergedError as exc:
+            with self._cond:
+                self._end_locked(RunState.DIVERGED, (
+                    f"Diverged in epoch {self.epoch + 1}, batch {self.batch + 1} "
+                    f"({self._loop.training} model): {exc} The d2l chapter trains with lr 1 "
+                    f"and gradients clipped at 1."))
+        except Exception as exc:  # the run fails, the process and other runs go on
+            log.exception("run %s failed in its training thread", self.id)
+            with self._cond:
+                self._end_locked(RunState.FAILED, (
+                    f"Training failed in epoch {self.epoch + 1}, batch {self.batch + 1} "
+                    f"({self._loop.training or 'no'} model): {type(exc).__name__}: {exc}. "
+                    f"{_failure_hint(exc)}"), traceback_module.format_exc())
+        finally:
+            with self._cond:
+                self._thread_running = False
+                self._set_parked(True)
+                self._cond.notify_all()
+            with self._guard.changed:  # wake snapshot() readers waiting for lockstep
+                self._guard.changed.notify_all()
+
+    def _train(self) -> None:
+        while self.epoch < self.config.num_epochs:
+            for X, Y in self._loop.begin_epoch():
+                if not self._wait_for_turn():
+                    return
+                records = self._loop.train_batch(X, Y)
+                with self._cond:
+                    self._batch, self._batch_in_epoch = self._loop.batch, self._batch_in_epoch + 1
+                    for record in records:
+                        self._records.add("batches", record.to_dict())
+            self._end_epoch()
+
+    def _wait_for_turn(self) -> bool:
+        """Between batches: block while paused (unless a step is pending), apply
+        a new learning rate; False once the run is stopped."""
+        with self._cond:
+            while True:
+                if self._stop_requested:
+                    return False
+                if self._state is RunState.RUNNING or self._step_wants_more():
+                    break
+                self._set_parked(True)
+                self._cond.wait()
+            self._set_parked(False)
+            if self._loop.set_lr(self._lr):  # this batch is the first with the new lr
+                self._records.add("lr_changes", {"step": self.batch + 1,
+                                                 "epoch": self.epoch + 1, "lr": self._lr})
+            return True
+
+    def _step_wants_more(self) -> bool:
+        step = self._step
+        if step is None:
+            return False
+        counter = self.batch if step.unit == "batch" else self.epoch
+        if counter < step.target:
+            return True
+        self._cancel_step()  # reached: mark it done
+        return False
+
+    def _end_epoch(self) -> None:
+        wall_time = time.time()
+        with self._guard.lock, self._cond:  # epoch moves with the parameters for snapshot()
+            records = self._loop.end_epoch()
+            epoch = self._epoch = self._loop.epoch
+            self._batches_last_epoch, self._batch_in_epoch = self._batch_in_epoch, 0
+            elapsed = self._elapsed_locked()
+            for record in records:
+                record.elapsed_s, record.wall_time = elapsed, wall_time
+                self._records.add("epochs", record.to_dict())
+        last = epoch == self.config.num_epochs
+        if wants_sample(epoch, self.config.num_epochs, self.sample_every):
+            texts = self._loop.samples()
+            with self._cond:
+                for name, text in texts.items():
+                    self._records.add("samples", {"epoch": epoch, "model": name, "text": text})
+        if self._snapshots.due(epoch, last):
+            self._keep_param_snapshot(epoch)
+
+    def _keep_param_snapshot(self, epoch: int) -> None:
+        snapshot = {"epoch": epoch,
+                    "state_dicts": {n: half_state_dict(m) for n, m in self.models.items()}}
+        with self._cond:
+            self._snapshots.keep(snapshot)
+
+
+def _failure_hint(exc: Exception) -> str:
+    if isinstance(exc, (MemoryError, torch.OutOfMemoryError)):
+        return ("The machine ran out of memory: try fewer hidden units, a smaller batch or "
+                "fewer steps.")
+    return ("This is not something your settings are known to cause; the details below "
+            "(also in the server log) show where it happened. Try a new run, and report it "
+            "if it happens again.")
