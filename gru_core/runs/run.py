@@ -19,25 +19,21 @@ State machine (commands in brackets)::
 from __future__ import annotations
 
 import dataclasses
-import logging
 import secrets
 import threading
 import time
-import traceback as traceback_module
 
-import torch
 from torch import nn
 
 from ..checkpoint import checkpoint_bytes
 from ..config import LOCKSTEP_BOTH, TrainConfig, check_count, check_limit
 from ..data import Corpus
 from ..models import MODEL_KINDS, make_model, model_from_weights, model_kind, resolve_device
-from ..training import DivergedError, History, Lockstep, SAMPLE_EVERY, half_state_dict, wants_sample
-from .params import ParamGuard, ParamsFrozen, float32_cpu_copy
+from ..training import SAMPLE_EVERY, History, Lockstep
+from .params import ParamGuard, float32_cpu_copy
 from .records import RunRecords, SnapshotRing
 from .states import RunError, RunState, StepRequest, allowed_commands, refusal
-
-log = logging.getLogger(__name__)
+from .thread import TrainingThread
 
 STOP_JOIN_S = 1.5           # stop() waits this long for the thread (the promise is < 2 s)
 
@@ -57,7 +53,7 @@ def networks_for(config_model: str, scratch_engine: str) -> dict[str, str]:
     return {"concise" if config_model == "concise" else "scratch": config_model}
 
 
-class Run:
+class Run(TrainingThread):
     """One training run. Readers (any thread, any session): ``state``,
     ``progress()``, ``metrics(since)``, ``snapshot()``, ``snapshot_model()``,
     ``param_snapshots()``. Commands: ``start``, ``pause``, ``resume``, ``stop``,
@@ -383,107 +379,3 @@ class Run:
     def _elapsed_locked(self) -> float:
         running = 0.0 if self._parked else time.perf_counter() - self._active_since
         return self._active_seconds + running
-
-    # ------------------------------------------------------------ the training thread
-
-    def _main(self) -> None:
-        try:
-            self._train()
-            with self._cond:
-                self._end_locked(RunState.FINISHED,
-                                 f"Finished {self.epoch} epochs ({self.batch} batches).")
-        except ParamsFrozen:
-            pass  # stopped while a long batch ran; its update was discarded
-        except DivergedError as exc:
-            with self._cond:
-                self._end_locked(RunState.DIVERGED, (
-                    f"Diverged in epoch {self.epoch + 1}, batch {self.batch + 1} "
-                    f"({self._loop.training} model): {exc} The d2l chapter trains with lr 1 "
-                    f"and gradients clipped at 1."))
-        except Exception as exc:  # the run fails, the process and other runs go on
-            log.exception("run %s failed in its training thread", self.id)
-            with self._cond:
-                self._end_locked(RunState.FAILED, (
-                    f"Training failed in epoch {self.epoch + 1}, batch {self.batch + 1} "
-                    f"({self._loop.training or 'no'} model): {type(exc).__name__}: {exc}. "
-                    f"{_failure_hint(exc)}"), traceback_module.format_exc())
-        finally:
-            with self._cond:
-                self._thread_running = False
-                self._set_parked(True)
-                self._cond.notify_all()
-            with self._guard.changed:  # wake snapshot() readers waiting for lockstep
-                self._guard.changed.notify_all()
-
-    def _train(self) -> None:
-        while self.epoch < self.config.num_epochs:
-            for X, Y in self._loop.begin_epoch():
-                if not self._wait_for_turn():
-                    return
-                records = self._loop.train_batch(X, Y)
-                with self._cond:
-                    self._batch, self._batch_in_epoch = self._loop.batch, self._batch_in_epoch + 1
-                    for record in records:
-                        self._records.add("batches", record.to_dict())
-            self._end_epoch()
-
-    def _wait_for_turn(self) -> bool:
-        """Between batches: block while paused (unless a step is pending), apply
-        a new learning rate; False once the run is stopped."""
-        with self._cond:
-            while True:
-                if self._stop_requested:
-                    return False
-                if self._state is RunState.RUNNING or self._step_wants_more():
-                    break
-                self._set_parked(True)
-                self._cond.wait()
-            self._set_parked(False)
-            if self._loop.set_lr(self._lr):  # this batch is the first with the new lr
-                self._records.add("lr_changes", {"step": self.batch + 1,
-                                                 "epoch": self.epoch + 1, "lr": self._lr})
-            return True
-
-    def _step_wants_more(self) -> bool:
-        step = self._step
-        if step is None:
-            return False
-        counter = self.batch if step.unit == "batch" else self.epoch
-        if counter < step.target:
-            return True
-        self._cancel_step()  # reached: mark it done
-        return False
-
-    def _end_epoch(self) -> None:
-        wall_time = time.time()
-        with self._guard.lock, self._cond:  # epoch moves with the parameters for snapshot()
-            records = self._loop.end_epoch()
-            epoch = self._epoch = self._loop.epoch
-            self._batches_last_epoch, self._batch_in_epoch = self._batch_in_epoch, 0
-            elapsed = self._elapsed_locked()
-            for record in records:
-                record.elapsed_s, record.wall_time = elapsed, wall_time
-                self._records.add("epochs", record.to_dict())
-        last = epoch == self.config.num_epochs
-        if wants_sample(epoch, self.config.num_epochs, self.sample_every):
-            texts = self._loop.samples()
-            with self._cond:
-                for name, text in texts.items():
-                    self._records.add("samples", {"epoch": epoch, "model": name, "text": text})
-        if self._snapshots.due(epoch, last):
-            self._keep_param_snapshot(epoch)
-
-    def _keep_param_snapshot(self, epoch: int) -> None:
-        snapshot = {"epoch": epoch,
-                    "state_dicts": {n: half_state_dict(m) for n, m in self.models.items()}}
-        with self._cond:
-            self._snapshots.keep(snapshot)
-
-
-def _failure_hint(exc: Exception) -> str:
-    if isinstance(exc, (MemoryError, torch.OutOfMemoryError)):
-        return ("The machine ran out of memory: try fewer hidden units, a smaller batch or "
-                "fewer steps.")
-    return ("This is not something your settings are known to cause; the details below "
-            "(also in the server log) show where it happened. Try a new run, and report it "
-            "if it happens again.")
