@@ -182,6 +182,25 @@ class Trainer:
         self.seconds += seconds
         return stats
 
+    def epoch_progress(self) -> dict:
+        """Where this epoch stands (sums so far, the carried state), to resume it."""
+        state, as_tuple = self.state, isinstance(self.state, tuple)
+        if state is not None:
+            state = [s.detach().cpu().clone() for s in (state if as_tuple else (state,))]
+        return {"loss_sum": self.loss_sum, "num_tokens": self.num_tokens,
+                "seconds": self.seconds, "state": state, "state_is_tuple": as_tuple,
+                "lr": self.lr}
+
+    def resume_epoch(self, progress: dict) -> None:
+        """Continue an epoch from ``epoch_progress()`` (same model, same loader)."""
+        self.loss_sum, self.num_tokens = progress["loss_sum"], progress["num_tokens"]
+        self.seconds = progress["seconds"]
+        self.set_lr(progress["lr"])
+        state = progress["state"]
+        if state is not None:
+            state = tuple(s.to(self.model.device) for s in state)
+            self.state = state if progress["state_is_tuple"] else state[0]
+
     def end_epoch(self, epoch: int, network: str = "") -> EpochRecord:
         mean_loss = self.loss_sum / max(self.num_tokens, 1)
         return EpochRecord(epoch, perplexity_of(mean_loss),
@@ -215,6 +234,7 @@ class Lockstep:
                                        config.use_random_iter, (param_locks or {}).get(name))
                          for name, model in models.items()}
         self.epoch = self.batch = 0
+        self.epoch_rng_state = self.loader.rng.getstate()
         self.training = ""   # the network inside train_batch now (for failure messages)
 
     @property
@@ -233,7 +253,26 @@ class Lockstep:
         """Start an epoch; returns its batches (X, Y), each for every network."""
         for trainer in self.trainers.values():
             trainer.begin_epoch()
+        # the loader draws this epoch's offset (and order) lazily from its rng:
+        # this state replays the epoch exactly (``resume_epoch``)
+        self.epoch_rng_state = self.loader.rng.getstate()
         return iter(self.loader)
+
+    def epoch_progress(self) -> dict:
+        """Where the current epoch stands, to continue it later exactly."""
+        return {"rng_state": self.epoch_rng_state,
+                "trainers": {name: t.epoch_progress() for name, t in self.trainers.items()}}
+
+    def resume_epoch(self, progress: dict, batches_done: int):
+        """``begin_epoch`` for an epoch interrupted after ``batches_done``
+        batches (see ``epoch_progress``): the same batches follow, in order."""
+        self.loader.rng.setstate(progress["rng_state"])
+        batches = self.begin_epoch()
+        for _ in range(batches_done):
+            next(batches)
+        for name, trainer in self.trainers.items():
+            trainer.resume_epoch(progress["trainers"][name])
+        return batches
 
     def train_batch(self, X: torch.Tensor, Y: torch.Tensor) -> list[BatchRecord]:
         """One batch for every network; returns one record per network."""

@@ -44,20 +44,37 @@ class RunRecords:
         return {kind: [dict(r) for r in _records_after(queue, since)]
                 for kind, queue in self.queues.items()}
 
+    def sequence_after(self, since: int) -> list[tuple[int, str, dict]]:
+        """Copies of the records newer than ``since`` as (seq, kind, record), in
+        the order they were written (what a broadcaster mirrors)."""
+        check_count("since", since, 0)
+        newer = [(seq, kind, dict(record)) for kind, queue in self.queues.items()
+                 for seq, record in _numbered_after(queue, since)]
+        return sorted(newer, key=lambda item: item[0])
+
+    def resumable_from(self, since: int) -> bool:
+        """Whether every record newer than ``since`` is still kept (none dropped)."""
+        return all(not self.dropped[kind] or (queue and queue[0][0] <= since + 1)
+                   for kind, queue in self.queues.items())
+
     def all(self, kind: str) -> list[dict]:
         return [record for _, record in self.queues[kind]]
 
 
-def _records_after(queue: deque, since: int) -> list[dict]:
-    """Records with sequence number > since; walks back from the newest, so a
-    poller that is up to date costs almost nothing."""
+def _numbered_after(queue: deque, since: int) -> list[tuple[int, dict]]:
+    """(seq, record) with seq > since; walks back from the newest, so a poller
+    that is up to date costs almost nothing."""
     newer = []
     for seq, record in reversed(queue):
         if seq <= since:
             break
-        newer.append(record)
+        newer.append((seq, record))
     newer.reverse()
     return newer
+
+
+def _records_after(queue: deque, since: int) -> list[dict]:
+    return [record for _, record in _numbered_after(queue, since)]
 
 
 class SnapshotRing:

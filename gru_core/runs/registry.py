@@ -5,8 +5,11 @@ Anyone with a run's id may read it (``get``); control needs the token its
 creator received, exchanged for a ``RunControl`` whose methods are the
 commands (``pause``, ``stop``, ...). At most ``max_running`` runs train at
 once (start and resume are refused beyond it) and at most ``max_runs`` are
-kept. A background thread ('gru-reaper', started with the first run) stops and
-releases runs whose last heartbeat is older than ``idle_timeout_s``."""
+kept. A background thread ('gru-reaper', started with the first run) releases
+runs whose last heartbeat is older than ``idle_timeout_s`` -- pinned runs (a
+lecture's) never. With an ``autosave_dir`` every run is saved there at each
+pause and stop and before it is released, so nothing trained is lost: its
+owner can ``reopen`` it from ``saved_runs``."""
 from __future__ import annotations
 
 import atexit
@@ -16,10 +19,12 @@ import os
 import secrets
 import threading
 import time
+from pathlib import Path
 
 from ..config import TrainConfig, check_count
 from ..data import Corpus
 from .run import Run
+from .saved import SavedRunError, read_saved_run, saved_summaries
 from .states import PermissionDenied, RunCapError, RunError, RunState
 
 log = logging.getLogger(__name__)
@@ -72,8 +77,9 @@ class RunControl:
 class RunRegistry:
     """See the module docstring."""
 
-    def __init__(self, max_running: int | None = None, idle_timeout_s: float = 120,
-                 reap_interval_s: float = 5, max_runs: int = 64, clock=time.monotonic):
+    def __init__(self, max_running: int | None = None, idle_timeout_s: float = 600,
+                 reap_interval_s: float = 5, max_runs: int = 64, clock=time.monotonic,
+                 autosave_dir=None):
         self.max_running = check_count("max_running", default_max_running()
                                        if max_running is None else max_running, 1)
         self.max_runs = check_count("max_runs", max_runs, 1)
@@ -83,6 +89,8 @@ class RunRegistry:
                 raise ValueError(f"{name} must be a positive number of seconds (got {value!r})")
         self.idle_timeout_s, self.reap_interval_s = float(idle_timeout_s), float(reap_interval_s)
         self._clock = clock  # when a viewer was last seen (tests pass a clock they move)
+        self.autosave_dir = None if autosave_dir is None else Path(autosave_dir)
+        self._pinned: set[str] = set()
         self._runs: dict[str, Run] = {}
         self._tokens: dict[str, str] = {}
         self._last_seen: dict[str, float] = {}
@@ -90,17 +98,56 @@ class RunRegistry:
         self._closed = threading.Event()
         self._reaper: threading.Thread | None = None
 
-    def create(self, config: TrainConfig, corpus: Corpus, **run_kwargs) -> RunControl:
-        """A new registered run (not started), and its owner's handle."""
+    def create(self, config: TrainConfig, corpus: Corpus, owner: str | None = None,
+               **run_kwargs) -> RunControl:
+        """A new registered run (not started), and its owner's handle. ``owner``
+        is the secret that controls it (None: a fresh random one)."""
         self._check_room()
         run = Run(config, corpus, **run_kwargs)  # builds the models outside the lock
-        token = secrets.token_urlsafe(24)
+        return self.adopt(run, owner)
+
+    def adopt(self, run: Run, owner: str | None = None, pinned: bool = False) -> RunControl:
+        """Register an existing run (e.g. restored from its autosave)."""
+        token = owner or secrets.token_urlsafe(24)
+        if self.autosave_dir is not None and run.autosave_path is None:
+            run.keep_autosaved(self.autosave_dir / f"{run.id}.pt", owner=token)
         with self._lock:
             self._check_room_locked()
+            if run.id in self._runs:
+                raise RunError(f"run {run.id} is already open on this server.")
             self._runs[run.id], self._tokens[run.id] = run, token
             self._last_seen[run.id] = self._clock()
+            if pinned:
+                self._pinned.add(run.id)
             self._start_reaper_locked()
         return RunControl(self, run, token)
+
+    def pin(self, run_id: str) -> None:
+        """Never reap this run (a lecture's run outlives any break)."""
+        self.get(run_id)
+        with self._lock:
+            self._pinned.add(run_id)
+
+    def saved_runs(self, owner: str) -> list[dict]:
+        """Summaries of the runs this owner has in the autosave folder that are
+        not open now, newest first (``reopen`` one by its id)."""
+        if self.autosave_dir is None or not owner:
+            return []
+        return [s for s in saved_summaries(self.autosave_dir)
+                if secrets.compare_digest(str(s.get("owner", "")), owner)
+                and s.get("id") not in self._runs]
+
+    def reopen(self, run_id: str, owner: str) -> RunControl:
+        """Bring a saved run of this owner back, paused where it was saved."""
+        saved = {s["id"]: s for s in self.saved_runs(owner)}
+        if run_id not in saved:
+            raise RunError(f"there is no saved run '{run_id}' of yours on this server.")
+        try:
+            run = Run.from_state(read_saved_run(saved[run_id]["path"]))
+        except SavedRunError as exc:
+            raise RunError(str(exc)) from None
+        run.keep_autosaved(saved[run_id]["path"], owner=owner)
+        return self.adopt(run, owner)
 
     def get(self, run_id: str) -> Run:
         try:
@@ -143,12 +190,29 @@ class RunRegistry:
         now = self._clock() if now is None else now
         with self._lock:
             stale = [run_id for run_id, seen in self._last_seen.items()
-                     if now - seen > self.idle_timeout_s]
+                     if now - seen > self.idle_timeout_s and run_id not in self._pinned]
             runs = [self._pop_locked(run_id) for run_id in stale]
         for run in runs:
+            kept = self._save_before_release(run)
             run.close(f"Stopped: no viewer was seen for {self.idle_timeout_s:g} s, so the run "
-                      f"was released.")
+                      f"was released" + (" (saved: its owner can reopen it)." if kept else "."))
         return stale
+
+    @staticmethod
+    def _save_before_release(run: Run) -> bool:
+        """Autosave a run about to be released (a running one is paused first,
+        which saves it); whether a saved copy exists now."""
+        if run.autosave_path is None:
+            return False
+        try:
+            if run.state is RunState.RUNNING:
+                run.pause()
+            elif not run.state.is_terminal:
+                run.autosave()
+        except (RunError, OSError):
+            log.exception("could not save run %s before releasing it", run.id)
+            return False
+        return run.autosave_path.is_file()
 
     def list_runs(self) -> list[Run]:
         with self._lock:
@@ -176,6 +240,7 @@ class RunRegistry:
 
     def _pop_locked(self, run_id: str) -> Run | None:
         self._last_seen.pop(run_id, None)
+        self._pinned.discard(run_id)
         self._tokens.pop(run_id, None)
         return self._runs.pop(run_id, None)
 

@@ -32,6 +32,7 @@ from ..models import MODEL_KINDS, make_model, model_from_weights, model_kind, re
 from ..training import SAMPLE_EVERY, History, Lockstep
 from .params import ParamGuard, float32_cpu_copy
 from .records import RunRecords, SnapshotRing
+from .saved import SavedRun
 from .states import RunError, RunState, StepRequest, allowed_commands, refusal
 from .thread import TrainingThread
 
@@ -53,7 +54,7 @@ def networks_for(config_model: str, scratch_engine: str) -> dict[str, str]:
     return {"concise" if config_model == "concise" else "scratch": config_model}
 
 
-class Run(TrainingThread):
+class Run(TrainingThread, SavedRun):
     """One training run. Readers (any thread, any session): ``state``,
     ``progress()``, ``metrics(since)``, ``snapshot()``, ``snapshot_model()``,
     ``param_snapshots()``. Commands: ``start``, ``pause``, ``resume``, ``stop``,
@@ -72,6 +73,8 @@ class Run(TrainingThread):
         check_count("max_snapshot_bytes", max_snapshot_bytes, 1)
         self.corpus = corpus
         self.id = secrets.token_urlsafe(6)
+        # changes whenever the history is rebuilt (a restore), so viewers redraw
+        self.generation = secrets.token_urlsafe(6)
         self.name = name or f"{self.config.model}, {self.config.num_hiddens} hiddens"
         self.created_at = time.time()
 
@@ -98,6 +101,7 @@ class Run(TrainingThread):
         # with the records, so readers always see one consistent position.
         self._epoch = self._batch = self._batch_in_epoch = self._batches_last_epoch = 0
         self._active_seconds, self._active_since = 0.0, None
+        self._resume = None          # (epoch progress, batches done) of a restored run
 
         bytes_per_snapshot = sum(2 * p.numel() for m in self.models.values()
                                  for p in m.state_dict().values())
@@ -182,6 +186,12 @@ class Run(TrainingThread):
                     "message": self._message, "epoch": self.epoch, "batch": self.batch,
                     "lr": self._lr, "dropped": dict(self._records.dropped)} | newer
 
+    def records_since(self, since: int = 0) -> tuple[int, list[tuple[int, str, dict]]]:
+        """(cursor, [(seq, kind, record), ...]) of everything newer than ``since``,
+        in writing order: what a broadcaster needs to mirror the run exactly."""
+        with self._cond:
+            return self._records.seq, self._records.sequence_after(since)
+
     def snapshot(self, names=None) -> dict:
         """A consistent float32 CPU copy of the current parameters:
         ``{'epoch', 'batch', 'updates', 'state_dicts': {name: state_dict}}``.
@@ -253,13 +263,18 @@ class Run(TrainingThread):
             self._cancel_step()
             self._state = RunState.PAUSED
             self._cond.notify_all()
-        return self.wait_idle(timeout)
+        frozen = self.wait_idle(timeout)
+        if frozen:
+            self.autosave()
+        return frozen
 
     def resume(self) -> None:
         with self._cond:
             self._require("resume")
             self._cancel_step()
             self._state = RunState.RUNNING
+            if not self._thread_running:  # a restored run has no thread yet
+                self._launch()
             self._cond.notify_all()
 
     def stop(self, reason: str = "", timeout: float = STOP_JOIN_S) -> bool:
@@ -272,7 +287,10 @@ class Run(TrainingThread):
             self._end_locked(RunState.STOPPED, reason or (
                 f"Stopped by its owner after {self.epoch} epochs ({self.batch} batches). "
                 f"The parameters are kept as they were; start a new run to train more."))
-        return self._join(timeout)
+        joined = self._join(timeout)
+        if joined:
+            self.autosave()
+        return joined
 
     def close(self, reason: str = "", timeout: float = STOP_JOIN_S) -> bool:
         """``stop`` if the run is still active; never raises (registry cleanup)."""
@@ -315,6 +333,7 @@ class Run(TrainingThread):
             self._step = StepRequest(unit, counter + 1)
             if self._state is RunState.IDLE:
                 self._state = RunState.PAUSED
+            if not self._thread_running:
                 self._launch()
             self._cond.notify_all()
             return self._step.done

@@ -51,15 +51,25 @@ class TrainingThread:
 
     def _train(self) -> None:
         while self.epoch < self.config.num_epochs:
-            for X, Y in self._loop.begin_epoch():
+            for X, Y in self._epoch_batches():
                 if not self._wait_for_turn():
                     return
+                self._autosave_if_due()
                 records = self._loop.train_batch(X, Y)
                 with self._cond:
                     self._batch, self._batch_in_epoch = self._loop.batch, self._batch_in_epoch + 1
                     for record in records:
                         self._records.add("batches", record.to_dict())
             self._end_epoch()
+
+    def _epoch_batches(self):
+        """This epoch's batches; a restored run first finishes the epoch it was
+        saved in, with the very batches it would have trained."""
+        if self._resume is not None:
+            progress, done = self._resume
+            self._resume = None
+            return self._loop.resume_epoch(progress, done)
+        return self._loop.begin_epoch()
 
     def _wait_for_turn(self) -> bool:
         """Between batches: block while paused (unless a step is pending), apply

@@ -119,3 +119,36 @@ def test_registry_shutdown_stops_everything_and_leaves_no_threads(small_corpus):
 
 def test_get_registry_is_one_per_process():
     assert get_registry() is get_registry()
+
+
+def test_a_released_run_is_saved_first_and_its_owner_can_reopen_it(registry, small_corpus,
+                                                                   tmp_path):
+    clock = FakeClock()
+    reg = registry(idle_timeout_s=600, reap_interval_s=60, clock=clock, autosave_dir=tmp_path)
+    mine = reg.create(tiny_config(num_epochs=100_000), small_corpus, owner="browser-a",
+                      scratch_engine="scratch")
+    lecture = reg.create(tiny_config(num_epochs=100_000), small_corpus, owner="presenter",
+                         scratch_engine="scratch")
+    reg.pin(lecture.run_id)
+    mine.start()
+    wait_until(lambda: mine.run.batch >= 3)
+    clock.now += 601  # ten minutes with nobody watching
+    assert reg.reap() == [mine.run_id]  # the pinned lecture run stays
+    assert reg.get(lecture.run_id).state is RunState.IDLE
+    assert "saved: its owner can reopen it" in mine.run.message
+    batch = mine.run.batch
+    assert reg.saved_runs("browser-b") == []  # another browser sees nothing
+    listed, = reg.saved_runs("browser-a")
+    assert listed["id"] == mine.run_id and listed["state"] == "paused" and listed["batch"] == batch
+    with pytest.raises(RunError, match="no saved run 'nope' of yours"):
+        reg.reopen("nope", "browser-a")
+    with pytest.raises(RunError, match="no saved run"):
+        reg.reopen(mine.run_id, "browser-b")
+    back = reg.reopen(mine.run_id, "browser-a")
+    assert back.run.state is RunState.PAUSED and back.run.batch == batch
+    assert reg.saved_runs("browser-a") == []  # it is open again
+    back.resume()
+    wait_until(lambda: back.run.batch > batch)
+    with pytest.raises(PermissionDenied):
+        reg.control(back.run_id, "browser-b")
+    assert reg.control(back.run_id, "browser-a").run is back.run
