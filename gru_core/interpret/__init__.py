@@ -13,7 +13,7 @@ from .long_traces import SEGMENT_LENGTH, WARMUP, long_trace, next_char_log_probs
 from .over_training import SnapshotTrace, snapshot_traces
 from .parity import PARITY_CELLS, ParityReport, parity_lab
 from .predictions import TopK, sample_continuation, top_k
-from .probes import MAX_PROBE_CHARS, Probe, decode, encode_probe, suggests_lowercase
+from .probes import DEFAULT_PROBE, MAX_PROBE_CHARS, Probe, decode, encode_probe, suggests_lowercase
 from .quantities import (GATES, QUANTITIES, QUANTITY_NAMES, QUANTITY_RANGES, QUANTITY_SYMBOLS,
                          quantity)
 from .saliency import MemoryReach, Saliency, input_saliency, memory_reach, saliency
@@ -25,7 +25,7 @@ from .unit_search import PatternMatch, UnitHit, find_units, match_in_corpus, pat
 __all__ = [
     "GATES", "QUANTITIES", "QUANTITY_NAMES", "QUANTITY_RANGES", "QUANTITY_SYMBOLS", "quantity",
     "readable_cell",
-    "MAX_PROBE_CHARS", "Probe", "decode", "encode_probe", "suggests_lowercase",
+    "DEFAULT_PROBE", "MAX_PROBE_CHARS", "Probe", "decode", "encode_probe", "suggests_lowercase",
     "SEGMENT_LENGTH", "WARMUP", "long_trace", "next_char_log_probs", "perplexity",
     "UNIT_ORDERS", "order_units",
     "TopK", "sample_continuation", "top_k",

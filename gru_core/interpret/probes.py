@@ -9,6 +9,10 @@ from ..data import Vocab
 
 # The one probe limit of the project: the app's text box takes it from here.
 MAX_PROBE_CHARS = 400
+# The book's first sentence, as d2l's clean-up leaves it: what pages read by default.
+DEFAULT_PROBE = ("the time traveller for so it will be convenient to speak of him was "
+                 "expounding a recondite matter to us his grey eyes shone and twinkled and "
+                 "his usually pale face was flushed and animated")
 
 
 @dataclass
