@@ -94,7 +94,8 @@ class BatchRecord:
 class EpochRecord:
     """One epoch of one network: the one record shape of the CLI's JSON, live
     runs and checkpoints. ``elapsed_s`` is the run's training time when the
-    epoch ended (0 where unknown), ``wall_time`` the clock time then."""
+    epoch ended (0 where unknown), ``wall_time`` the clock time then;
+    ``heldout_perplexity`` is measured after the epoch, outside its timing."""
     epoch: int
     perplexity: float
     tokens_per_second: float
@@ -103,6 +104,7 @@ class EpochRecord:
     model: str = ""
     elapsed_s: float = 0.0
     wall_time: float = 0.0
+    heldout_perplexity: float | None = None   # on the corpus's held-out text, if it has one
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -219,6 +221,30 @@ def train_epoch(trainer: Trainer, data_iter, on_batch=None, epoch: int = 1) -> E
     return trainer.end_epoch(epoch, network_of(trainer.model))
 
 
+HELDOUT_EVAL_CHARS = 2_000   # held-out characters scored after every epoch
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, indices, batch_size: int, num_steps: int) -> float:
+    """Perplexity on text the model does not learn from, measured the way
+    training measures it: d2l's sequential partitioning into ``batch_size``
+    rows, the state carried from chunk to chunk, no update. Any model kind."""
+    num_steps = max(1, min(num_steps, len(indices) - 1))
+    rows = max(1, min(batch_size, (len(indices) - 1) // num_steps))
+    usable = ((len(indices) - 1) // rows) * rows
+    if usable < rows:
+        raise ValueError(f"held-out text of {len(indices)} characters is too short to score")
+    tokens = torch.as_tensor(indices[:usable + 1], dtype=torch.long, device=model.device)
+    X, Y = tokens[:usable].reshape(rows, -1), tokens[1:usable + 1].reshape(rows, -1)
+    state, loss_sum, count = model.begin_state(batch_size=rows, device=model.device), 0.0, 0
+    for start in range(0, X.shape[1], num_steps):
+        x, y = X[:, start:start + num_steps], Y[:, start:start + num_steps]
+        logits, state = model(x, state)
+        loss_sum += float(nn.functional.cross_entropy(logits, y.T.reshape(-1), reduction="sum"))
+        count += y.numel()
+    return perplexity_of(loss_sum / count)
+
+
 class Lockstep:
     """Models trained on identical batches, in the same order, from one loader:
     the epoch loop of ``fit`` and of live runs. Between batches the caller may
@@ -291,6 +317,12 @@ class Lockstep:
         self.epoch += 1
         return [trainer.end_epoch(self.epoch, name) for name, trainer in self.trainers.items()]
 
+    def evaluate(self, indices) -> dict[str, float]:
+        """Every network's perplexity on ``indices`` (held-out text), as
+        ``evaluate`` measures it with this loop's batch shape."""
+        return {name: evaluate(model, indices, self.loader.batch_size, self.loader.num_steps)
+                for name, model in self.models.items()}
+
     def samples(self, prefix: str = SAMPLE_PREFIXES[0]) -> dict[str, str]:
         """Every network's greedy continuation of ``prefix``."""
         return {name: predict(prefix, SAMPLE_LENGTH, model, self.corpus.vocab)
@@ -362,14 +394,17 @@ def fit(corpus: Corpus, config: TrainConfig, on_epoch=None, on_batch=None,
     history, record = History(), None
     if 0 in snapshot_at:
         history.snapshots.append({"epoch": 0, "state_dict": half_state_dict(model)})
-    started = time.perf_counter()
+    trained = 0.0
     for epoch in range(1, config.num_epochs + 1):
         for X, Y in loop.begin_epoch():
             batch, = loop.train_batch(X, Y)
             if on_batch:
                 on_batch(batch)
         record, = loop.end_epoch()
-        record.elapsed_s, record.wall_time = time.perf_counter() - started, time.time()
+        trained += record.seconds
+        record.elapsed_s, record.wall_time = trained, time.time()
+        if corpus.heldout:
+            record.heldout_perplexity = loop.evaluate(corpus.heldout[:HELDOUT_EVAL_CHARS])[network]
         history.epochs.append(record.to_dict())
         sample = None
         if wants_sample(epoch, config.num_epochs, sample_every):

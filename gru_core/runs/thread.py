@@ -10,7 +10,7 @@ import traceback as traceback_module
 
 import torch
 
-from ..training import DivergedError, half_state_dict, wants_sample
+from ..training import HELDOUT_EVAL_CHARS, DivergedError, half_state_dict, wants_sample
 from .params import ParamsFrozen
 from .states import RunState
 
@@ -100,6 +100,9 @@ class TrainingThread:
 
     def _end_epoch(self) -> None:
         wall_time = time.time()
+        heldout = self.corpus.heldout[:HELDOUT_EVAL_CHARS]
+        # scored by this thread, the only writer of the parameters, before they move on
+        scores = self._loop.evaluate(heldout) if len(heldout) > 1 else {}
         with self._guard.lock, self._cond:  # epoch moves with the parameters for snapshot()
             records = self._loop.end_epoch()
             epoch = self._epoch = self._loop.epoch
@@ -107,6 +110,7 @@ class TrainingThread:
             elapsed = self._elapsed_locked()
             for record in records:
                 record.elapsed_s, record.wall_time = elapsed, wall_time
+                record.heldout_perplexity = scores.get(record.model)
                 self._records.add("epochs", record.to_dict())
         last = epoch == self.config.num_epochs
         if wants_sample(epoch, self.config.num_epochs, self.sample_every):
