@@ -207,9 +207,10 @@ def test_both_trains_scratch_and_concise_on_identical_batches(make_run):
     assert run.model_kinds == {"scratch": "scratch", "concise": "concise"}
     seen = {"scratch": [], "concise": []}
     for name, model in run.models.items():
-        model.register_forward_pre_hook(  # training batches (held-out scoring runs without grad)
-            lambda module, args, name=name: torch.is_grad_enabled() and seen[name].append(
-                args[0].clone()))
+        def record(module, args, name=name):  # training batches (scoring runs without grad)
+            if torch.is_grad_enabled():
+                seen[name].append(args[0].clone())
+        model.register_forward_pre_hook(record)
     run.start()
     assert run.wait(WAIT_S) and run.state is RunState.FINISHED
     assert len(seen["scratch"]) == len(seen["concise"]) == run.batch > 10
