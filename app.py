@@ -4,17 +4,26 @@ This script runs around every page: page config, the sidebar (presentation
 toggle and the status of the run this session follows, which keeps ticking on
 every page), then the page the user picked. Pages are registered explicitly.
 """
-import streamlit as st
-import torch
+import importlib
+import os
 
-from app_pages import common
+import streamlit as st
+
+from app_ui.display import presentation_toggle
+from app_ui.sidebar import sidebar_run_status
+from gru_core import engine
 
 # One intra-op thread per process: each run trains on its own thread (the
 # registry caps running runs at the core count), and with torch's default
 # (one OpenMP thread per core) a run whose model was built on a session's
 # script thread but trained on its own thread crawled at 2-5 % of its speed
 # (bench/results/load.md).
-torch.set_num_threads(1)
+engine.configure(threads=1)
+
+# Test and benchmark servers name a module here that observes the server (and
+# may inject faults) through gru_core's public names; unset in normal use.
+if os.environ.get("GRU_EXPLAINER_SERVER_HOOKS"):
+    importlib.import_module(os.environ["GRU_EXPLAINER_SERVER_HOOKS"])
 
 st.set_page_config(page_title="GRU Explainer", page_icon="🔁", layout="wide")
 
@@ -31,6 +40,6 @@ PAGES = [
 
 page = st.navigation(PAGES)
 with st.sidebar:
-    common.presentation_toggle()
-common.sidebar_run_status()
+    presentation_toggle()
+sidebar_run_status()
 page.run()

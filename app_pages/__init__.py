@@ -1,5 +1,5 @@
-"""The app's page scripts (registered explicitly in app.py with st.navigation)
-and the helpers they share (``common``, ``charts``).
+"""The app's page scripts, registered explicitly in app.py with st.navigation;
+each is layout over ``app_ui`` (the Streamlit helpers they share) and ``gru_core``.
 
 Not named ``pages/``: Streamlit treats a ``pages/`` folder beside the entry
 script as a legacy multipage app, and when a server's first request is a page

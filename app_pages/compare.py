@@ -2,11 +2,17 @@
 side by side, and an equivalence lab that shows where they differ."""
 import streamlit as st
 
-from app_pages import charts, common
+from app_ui import charts, runs
+from app_ui.checkpoints import loaded_checkpoint
+from app_ui.corpora import default_corpus
+from app_ui.display import show_chart
+from app_ui.probe import encode, probe_text
+from app_ui.sources import fresh_model, live_snapshot, live_version
 from gru_core import figures, interpret
+from gru_core.config import D2L
 from gru_core.models import ConciseGRU
 
-SEED_EQUATIONS = r"""
+RESET_BEFORE_EQUATIONS = r"""
 \begin{aligned}
 \mathbf{R}_t &= \sigma(\mathbf{X}_t \mathbf{W}_{xr} + \mathbf{H}_{t-1}\mathbf{W}_{hr} + \mathbf{b}_r)\\
 \mathbf{Z}_t &= \sigma(\mathbf{X}_t \mathbf{W}_{xz} + \mathbf{H}_{t-1}\mathbf{W}_{hz} + \mathbf{b}_z)\\
@@ -15,7 +21,7 @@ SEED_EQUATIONS = r"""
 \end{aligned}
 """
 
-TORCH_EQUATIONS = r"""
+RESET_AFTER_EQUATIONS = r"""
 \begin{aligned}
 r_t &= \sigma(W_{ir} x_t + b_{ir} + W_{hr} h_{t-1} + b_{hr})\\
 z_t &= \sigma(W_{iz} x_t + b_{iz} + W_{hz} h_{t-1} + b_{hz})\\
@@ -32,16 +38,17 @@ def lockstep_curves(run) -> None:
                 "from-scratch GRU and nn.GRU trained side by side on identical batches.")
         return
 
-    @st.fragment(run_every=common.refresh_interval(run, common.TRAIN_REFRESH_S))
+    @st.fragment(run_every=runs.refresh_interval(run, runs.TRAIN_REFRESH_S))
     def curves():
-        metrics = common.run_metrics(run)
-        epochs, networks = list(metrics.epochs), list(run.models)
+        reader = runs.records(run)
+        epochs, networks = list(reader.epochs), list(run.models)
         left, right = st.columns(2)
         with left:
-            common.show_chart(charts.epoch_curves(epochs, networks, "perplexity"), key="cmp_ppl")
+            show_chart(charts.epoch_curves(epochs, networks, "perplexity", reader.lr_changes),
+                       key="cmp_ppl")
         with right:
-            common.show_chart(charts.epoch_curves(epochs, networks, "tokens_per_second"),
-                              key="cmp_speed")
+            show_chart(charts.epoch_curves(epochs, networks, "tokens_per_second"),
+                       key="cmp_speed")
 
     curves()
 
@@ -50,30 +57,32 @@ def formulations() -> None:
     st.subheader("Two ways to write the candidate state")
     left, right = st.columns(2)
     with left:
-        st.markdown("**d2l (the seed): reset before the matmul**")
-        st.latex(SEED_EQUATIONS)
+        st.markdown("**d2l's cell: reset-before (R multiplies H before the matmul)**")
+        st.latex(RESET_BEFORE_EQUATIONS)
     with right:
-        st.markdown("**PyTorch `nn.GRU` / cuDNN: reset after the matmul**")
-        st.latex(TORCH_EQUATIONS)
+        st.markdown("**PyTorch `nn.GRU` / cuDNN: reset-after (R multiplies its result)**")
+        st.latex(RESET_AFTER_EQUATIONS)
     st.markdown(
         "The gates agree (PyTorch's two biases add up to d2l's one). The candidate does not: "
         "d2l multiplies the reset gate into $\\mathbf{H}_{t-1}$ *before* the recurrent matmul; "
         "PyTorch multiplies it into the matmul's *result*, which carries its own bias "
-        "$b_{hn}$ — a term the seed has no place for. PyTorch also writes the blend with "
+        "$b_{hn}$ — a term d2l's cell has no place for. PyTorch also writes the blend with "
         "$z$ and $1-z$ swapped in order only; the roles are the same.")
 
 
 def parity_model(run) -> tuple[ConciseGRU, str, object]:
     """The nn.GRU to test: the live run's, a loaded nn.GRU checkpoint, or a fresh one."""
     if run is not None and "concise" in run.models:
-        model = common.live_snapshot(run.id, "concise", common.live_version(run))
+        model = live_snapshot(run.id, "concise", live_version(run))
         return model, f"the live run's nn.GRU (epoch {run.epoch})", run.corpus.vocab
-    loaded = common.loaded_checkpoint()
+    loaded = loaded_checkpoint()
     if loaded is not None and isinstance(loaded[1].model, ConciseGRU):
         return loaded[1].model, f"nn.GRU from checkpoint {loaded[0]}", loaded[1].vocab
-    corpus = common.default_corpus()
-    model = common.fresh_model(tuple(corpus.vocab.idx_to_token), 256, 0, kind="concise")
-    return model, "a fresh nn.GRU (256 hiddens, seed 0)", corpus.vocab
+    corpus = default_corpus()
+    model = fresh_model(tuple(corpus.vocab.idx_to_token), D2L.num_hiddens, D2L.seed,
+                        kind="concise")
+    return (model, f"a fresh nn.GRU ({D2L.num_hiddens} hiddens, seed {D2L.seed})",
+            corpus.vocab)
 
 
 def equivalence_lab(run) -> None:
@@ -81,27 +90,23 @@ def equivalence_lab(run) -> None:
     model, label, vocab = parity_model(run)
     st.markdown(f"Copy the weights of {label} into the from-scratch cell, run both over the "
                 f"probe text and compare the hidden states and outputs step by step.")
-    text = common.probe_text()
-    if text is None:
-        return
-    try:
-        probe = interpret.encode_probe(text, vocab, lowercase=interpret.suggests_lowercase(vocab))
-    except ValueError as exc:
-        st.error(str(exc))
+    text = probe_text()
+    probe = encode(text, vocab) if text is not None else None
+    if probe is None:
         return
     report = interpret.parity_lab(model, probe.indices)
     worst = report.max_diff
     left, right = st.columns(2)
-    left.metric("Reset after (nn.GRU's convention): max |Δ|", f"{worst['reset-after']:.1e}",
+    left.metric("Reset-after (nn.GRU's convention): max |Δ|", f"{worst['reset-after']:.1e}",
                 help="Float rounding: the two compute the same function.")
-    right.metric("Reset before (d2l's seed cell): max |Δ|", f"{worst['reset-before']:.1e}",
+    right.metric("Reset-before (d2l's cell): max |Δ|", f"{worst['reset-before']:.1e}",
                  help="A different function: R multiplies H before the matmul, and b_hn "
                       "has no place in it.")
-    common.show_chart(figures.parity_figure(report), key="parity")
+    show_chart(figures.parity_figure(report), key="parity")
 
 
 st.title("Compare with nn.GRU")
-run = common.followed_run()
+run = runs.followed_run()
 lockstep_curves(run)
 formulations()
 equivalence_lab(run)

@@ -7,8 +7,14 @@ import html
 import numpy as np
 import streamlit as st
 
-from app_pages import common
+from app_ui.display import NETWORK_NAMES, show_chart
+from app_ui.probe import encode, probe_text, probe_trace
+from app_ui.runs import followed_run
+from app_ui.sources import (HELDOUT_CHARS, SOURCE_TITLES, corpus_stretch, fresh_source_like,
+                            heldout_text, resolve_source, source_picker)
 from gru_core import figures, interpret
+from gru_core.config import D2L
+from gru_core.models import GateTrace, model_from_weights
 
 VIEWS = {"saturation": "Gate saturation", "training": "Gates over training",
          "saliency": "Saliency", "search": "Unit search", "intervene": "Interventions",
@@ -34,9 +40,15 @@ def saturation(key: str, stretch: str, low: float, high: float, _model, _indices
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def snapshot_trace(identity: str, epoch: int, probe_text: str, _state_dict, _indices):
-    model = interpret.model_from_state_dict(_state_dict)
-    return model, interpret.readable_cell(model).trace(list(_indices))
+def snapshot_trace(identity: str, epoch: int, probe_text: str, _snapshot, _indices) -> GateTrace:
+    """The probe through the model at one snapshot (``interpret.snapshot_traces``),
+    cached per epoch so a live run's new snapshots cost one trace each."""
+    return interpret.snapshot_traces([_snapshot], _indices)[0].trace
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def snapshot_model(identity: str, epoch: int, _state_dict):
+    return model_from_weights(_state_dict)
 
 
 @st.cache_resource(show_spinner="Following gradients back through time…", max_entries=16)
@@ -69,10 +81,10 @@ def saturation_view(source, probe) -> None:
                       value=5000, key="sat_chars")
     low = bound(middle.slider, "Shut below", 0.0, 0.5, 0.1, 0.01, key="sat_low")
     high = bound(right.slider, "Open above", 0.5, 1.0, 0.9, 0.01, key="sat_high")
-    indices, where = common.corpus_stretch(source, num_chars, probe)
+    indices, where = corpus_stretch(source, num_chars, probe)
     result = saturation(source.key, where, low, high, source.model, indices)
     st.caption(f"Over {where}.")
-    common.show_chart(figures.saturation_scatter(result), key="saturation")
+    show_chart(figures.saturation_scatter(result), key="saturation")
 
 
 def training_view(source, probe) -> None:
@@ -93,26 +105,24 @@ def training_view(source, probe) -> None:
             st.session_state["snap_epoch"] = epochs[(position + 1) % len(epochs)]
         epoch = st.select_slider("Epoch", epochs, key="snap_epoch")
         snapshot = snapshots[epochs.index(epoch)]
-        model, trace = snapshot_trace(source.identity, epoch, probe.text,
-                                      snapshot["state_dict"], probe.indices)
+        trace = snapshot_trace(source.identity, epoch, probe.text, snapshot, probe.indices)
+        model = snapshot_model(source.identity, epoch, snapshot["state_dict"])
         left, right = st.columns(2)
         with left:
             if source.history:
-                curve = figures.epoch_curves({common.NETWORK_NAMES[source.network]:
-                                              source.history})
-                curve.add_vline(x=epoch, line_dash="dash", line_color="#d62728",
-                                annotation_text=f"epoch {epoch}")
-                common.show_chart(curve, key="snap_curve")
+                curve = figures.epoch_curves({NETWORK_NAMES[source.network]: source.history})
+                show_chart(figures.add_markers(curve, [(epoch, f"epoch {epoch}")]),
+                           key="snap_curve")
             else:
                 st.caption("No per-epoch history for this model.")
         with right:
-            indices, where = common.corpus_stretch(source, 2000, probe)
-            common.show_chart(figures.saturation_scatter(
+            indices, where = corpus_stretch(source, 2000, probe)
+            show_chart(figures.saturation_scatter(
                 saturation(f"{source.identity}:epoch{epoch}", where, 0.1, 0.9, model, indices)),
                 key="snap_saturation")
-        common.show_chart(figures.gate_panels(trace, probe.chars, None, probe.unknown_positions,
-                                              title=f"Gates and states at epoch {epoch}"),
-                          key="snap_panels")
+        show_chart(figures.gate_panels(trace, probe.chars, None, probe.unknown_positions,
+                                       title=f"Gates and states at epoch {epoch}"),
+                   key="snap_panels")
 
     over_time()
 
@@ -135,10 +145,10 @@ def saliency_view(source, probe) -> None:
                 f" probability {np.exp(result.log_prob):.1%}.")
     st.html(figures.colored_text_html(probe.chars[:t + 1], result.weights, "saliency",
                                       label="share of influence"))
-    common.show_chart(figures.saliency_bars(probe.chars, result, target), key="saliency")
-    indices, where = common.corpus_stretch(source, REACH_CHARS, probe)
-    models = {common.SOURCE_TITLES[source.kind]: source}
-    untrained = common.fresh_source_like(source)
+    show_chart(figures.saliency_bars(probe.chars, result, target), key="saliency")
+    indices, where = corpus_stretch(source, REACH_CHARS, probe)
+    models = {SOURCE_TITLES[source.origin]: source}
+    untrained = fresh_source_like(source)
     if untrained is not None:  # the same architecture before training, for contrast
         models["Untrained (random weights)"] = untrained
     try:
@@ -147,7 +157,7 @@ def saliency_view(source, probe) -> None:
     except ValueError as exc:
         st.info(f"No memory-reach curve: {exc}")
         return
-    common.show_chart(figures.memory_reach_figure(reaches), key="memory_reach")
+    show_chart(figures.memory_reach_figure(reaches), key="memory_reach")
     st.caption(f"Averaged over positions of {where}.")
 
 
@@ -209,7 +219,7 @@ def search_view(source, probe, trace) -> None:
     st.html(figures.colored_text_html(probe.chars, values, quantity, probe.unknown_positions,
                                       label=f"{interpret.QUANTITY_SYMBOLS[quantity]}[{units[0]}]"))
     st.caption(f"Unit {units[0]} over the probe: it should light up on the marked span.")
-    indices, where = common.corpus_stretch(source, 5000, probe)
+    indices, where = corpus_stretch(source, 5000, probe)
     matches = corpus_matches(source.key, where, tuple(sorted(units)), threshold, quantity,
                              end - start, source.model, indices, source.vocab)
     st.markdown(f"**{len(matches)} places** in {where} where unit"
@@ -239,8 +249,8 @@ def intervene_view(source, probe) -> None:
     measured_on = bound(st.segmented_control, "Perplexity on", list(PERPLEXITY_TEXTS),
                         default="heldout", required=True, format_func=PERPLEXITY_TEXTS.get,
                         key="clamp_text")
-    heldout, where = (common.heldout_text(source, probe) if measured_on == "heldout"
-                      else common.corpus_stretch(source, common.HELDOUT_CHARS, probe))
+    heldout, where = (heldout_text(source, probe) if measured_on == "heldout"
+                      else corpus_stretch(source, HELDOUT_CHARS, probe))
     result = intervention(source.key, probe.text, repr(clamp), where, source.model,
                           probe.indices, source.vocab, clamp, heldout)
     base, clamped = result.baseline, result.clamped
@@ -249,8 +259,9 @@ def intervene_view(source, probe) -> None:
     columns[1].metric("Perplexity, clamped", f"{clamped.perplexity:.2f}",
                       delta=f"{clamped.perplexity - base.perplexity:+.2f}", delta_color="inverse")
     st.caption(f"Perplexity on {where}. A model that memorised a short training text (d2l "
-               f"trains on 10,000 characters) does far worse on text it has not seen.")
-    common.show_chart(figures.log_prob_comparison(
+               f"trains on {D2L.max_tokens:,} characters) does far worse on text it has not "
+               f"seen.")
+    show_chart(figures.log_prob_comparison(
         probe.chars, {"unclamped": base.next_log_probs, "clamped": clamped.next_log_probs}),
         key="clamp_log_probs")
     for column, title, side in zip(st.columns(2), ("Unclamped", "Clamped"), (base, clamped)):
@@ -258,10 +269,10 @@ def intervene_view(source, probe) -> None:
             st.markdown(f"**{title}** — greedy continuation of the probe:")
             st.code(side.sample if side.sample.strip() else side.sample.replace(" ", "␣"),
                     language=None, wrap_lines=True)
-            common.show_chart(figures.quantity_heatmap(side.trace, probe.chars, "hidden",
-                                                       None, probe.unknown_positions, window=50,
-                                                       title=f"Hidden state H, {title.lower()}"),
-                              key=f"clamp_heatmap_{title}")
+            show_chart(figures.quantity_heatmap(side.trace, probe.chars, "hidden", None,
+                                                probe.unknown_positions, window=50,
+                                                title=f"Hidden state H, {title.lower()}"),
+                       key=f"clamp_heatmap_{title}")
 
 
 def sample_view(source) -> None:
@@ -275,8 +286,9 @@ def sample_view(source) -> None:
     if not prefix_text.strip():
         st.info("Type a prefix for the model to continue.")
         return
-    prefix = interpret.encode_probe(prefix_text, source.vocab,
-                                    lowercase=interpret.suggests_lowercase(source.vocab))
+    prefix = encode(prefix_text, source.vocab)
+    if prefix is None:
+        return
     text = interpret.sample_continuation(source.model, prefix.indices, source.vocab,
                                          int(length), float(temperature), seed=int(seed))
     st.code(prefix.text + text, language=None, wrap_lines=True)
@@ -285,18 +297,18 @@ def sample_view(source) -> None:
 # ---------------------------------------------------------------- page
 
 st.title("Explore")
-run = common.followed_run()
-choice = common.source_picker(run)
+run = followed_run()
+choice = source_picker(run)
 view = bound(st.segmented_control, "View", list(VIEWS), default="saturation", required=True,
              format_func=VIEWS.get, key="view")
-source = common.resolve_source(choice, run)
+source = resolve_source(choice, run)
 if view == "sample":
     sample_view(source)
 elif view == "saturation" and source.corpus is not None:
     saturation_view(source, None)  # over the corpus: no probe needed
 else:
-    text = common.probe_text()
-    result = common.probe_trace(source, text) if text else None
+    text = probe_text()
+    result = probe_trace(source, text) if text else None
     if result is not None:
         probe, trace = result
         if view == "saturation":

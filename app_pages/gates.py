@@ -2,8 +2,10 @@
 do on every character of a probe text, and one unit up close."""
 import streamlit as st
 
-from app_pages import common
+from app_ui.display import presenting, show_chart
+from app_ui.probe import probe_page, unit_picker
 from gru_core import figures, interpret
+from gru_core.exports import trace_npz
 
 ORDER_NAMES = {"none": "unit number", "mean": "mean activation", "cluster": "clustered"}
 UNIT_VIEWS = {"update_gate": "Z (update)", "reset_gate": "R (reset)", "hidden": "H (state)"}
@@ -16,15 +18,15 @@ def heatmaps(probe, trace) -> None:
                                     help="Mean: highest mean hidden state first. Clustered: "
                                          "units whose hidden states move together sit together.")
     order = interpret.order_units(trace.hidden, order_by)
-    common.show_chart(figures.gate_panels(trace, probe.chars, order, probe.unknown_positions),
-                      key="gate_panels")
+    show_chart(figures.gate_panels(trace, probe.chars, order, probe.unknown_positions),
+               key="gate_panels")
 
 
 def gate_views(source, probe, trace) -> None:
     heatmaps(probe, trace)
     one_unit(probe, trace, source)
-    if not common.presenting():
-        st.download_button("Download this trace (.npz)", data=lambda: common.trace_npz(trace, probe),
+    if not presenting():
+        st.download_button("Download this trace (.npz)", data=lambda: trace_npz(trace, probe),
                            file_name="gru-trace.npz", mime="application/octet-stream",
                            on_click="ignore", icon=":material/download:", key="trace_npz",
                            help="Z, R, H̃, H and logits (characters × units), the text and "
@@ -35,7 +37,7 @@ def one_unit(probe, trace, source) -> None:
     st.subheader("One unit, character by character")
     left, right = st.columns([1, 3])
     with left:
-        unit = common.unit_picker(source.model.num_hiddens)
+        unit = unit_picker(source.model.num_hiddens)
     with right:
         view = st.segmented_control("Colour the text by", list(UNIT_VIEWS), default="hidden",
                                     required=True, format_func=UNIT_VIEWS.get, key="unit_view",
@@ -46,11 +48,11 @@ def one_unit(probe, trace, source) -> None:
     st.caption(f"Unit {unit}: {interpret.QUANTITY_NAMES[view]} ranges from {values.min():+.3f} "
                f"to {values.max():+.3f} over this text. Hover a character for its value.")
     predictions = interpret.top_k(trace, source.vocab, k=5)
-    common.show_chart(figures.top_k_strip(probe.chars, predictions, probe.unknown_positions),
-                      key="top_k")
+    show_chart(figures.top_k_strip(probe.chars, predictions, probe.unknown_positions),
+               key="top_k")
 
 
 st.title("Gates")
 st.caption("Each column is one character the model reads; each row one hidden unit. "
            "Z near 1 keeps the old state, R near 0 forgets it when forming the candidate H̃.")
-common.probe_page(gate_views)
+probe_page(gate_views)

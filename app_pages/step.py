@@ -2,7 +2,8 @@
 of the cell with the numbers the model actually used, checked against the trace."""
 import streamlit as st
 
-from app_pages import common
+from app_ui.display import show_chart
+from app_ui.probe import probe_page, unit_picker
 from gru_core import figures, interpret
 
 CHECK_TOLERANCE = 1e-5  # float32 trace vs float64 recomputation
@@ -45,7 +46,7 @@ def show_step(source, probe, trace) -> None:
         t = st.slider("Position t", 0, length - 1, value=min(10, length - 1), key="t",
                       bind="query-params", persist_state="session")
     with right:
-        j = common.unit_picker(source.model.num_hiddens, key="unit", label="Unit j")
+        j = unit_picker(source.model.num_hiddens, key="unit", label="Unit j")
     st.html(figures.colored_text_html(probe.chars, trace.hidden[:, j], "hidden",
                                       probe.unknown_positions, highlight=t,
                                       label=f"H[{j}]"))
@@ -69,7 +70,7 @@ def show_step(source, probe, trace) -> None:
                    icon=":material/check_circle:")
     else:
         st.error(f"The recomputed numbers differ from the trace by {details.max_abs_diff:.2e}.")
-    common.show_chart(figures.gate_diagram(details), key="gate_diagram")
+    show_chart(figures.gate_diagram(details), key="gate_diagram")
     st.caption(f"{details.keep_share:.0%} of $H_t$'s magnitude came through the keep path "
                f"$Z \\odot H_{{t-1}}$, {1 - details.keep_share:.0%} through the write path "
                f"$(1-Z) \\odot \\tilde H$.")
@@ -78,4 +79,4 @@ def show_step(source, probe, trace) -> None:
 st.title("Step through the math")
 st.caption("Pick a character and a unit: every equation of the cell, with the numbers the "
            "model used at that step.")
-common.probe_page(show_step)
+probe_page(show_step)

@@ -1,5 +1,5 @@
 """What the live engine costs: the plain training loop (``training.fit``) against
-a ``live.Run`` with no readers and with N reader threads polling
+a ``runs.Run`` with no readers and with N reader threads polling
 ``snapshot()`` + ``metrics(since=cursor)`` (as N browser viewers would), same
 config, same process, interleaved A B C A B C so machine noise hits all alike.
 
@@ -33,7 +33,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gru_core.data import load_corpus_time_machine  # noqa: E402
-from gru_core.live import Run  # noqa: E402
+from gru_core.runs import Run  # noqa: E402
 from gru_core.models import make_model  # noqa: E402
 from gru_core.training import BatchStats, TrainConfig, Trainer, fit, train_epoch  # noqa: E402
 

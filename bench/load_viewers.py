@@ -3,8 +3,8 @@ steps, lr 1, clip 1) watched by N viewers on the run's shared link.
 
 The real app runs as a server (``streamlit run app.py`` with the repo's
 .streamlit/config.toml). A presenter tab (the headless client of
-bench/streamlit_client.py, which behaves like a browser tab: same BackMsgs,
-same fragment timers) opens the Train page and presses *Start training*, so
+tests/support/streamlit_client.py, which behaves like a browser tab: same
+BackMsgs, same fragment timers) opens the Train page and presses *Start training*, so
 the run lives in the server process exactly as in a lecture. Viewers open
 the shared link ``/?run=<id>`` (Train is the default page); each is one such client, because in a lecture every
 viewer's browser renders on its own laptop and the server only feels the
@@ -49,8 +49,9 @@ from urllib.parse import parse_qsl
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.streamlit_client import (CHROMIUM_ARGS, BrowserTab, StreamlitServer,  # noqa: E402
-                                    percentile, update_gaps)
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.support.server import StreamlitServer  # noqa: E402
+from tests.support.streamlit_client import BrowserTab, percentile, update_gaps  # noqa: E402
 
 SHARED_TEXT = REPO.parent / "shared" / "data" / "timemachine.txt"
 PROGRESS = re.compile(r"epoch (\d+)/(\d+) · batch (\d+)/(\d+)")
@@ -320,7 +321,7 @@ def parse_args():
     parser.add_argument("--knee-seconds", type=float, default=30)
     parser.add_argument("--chromium", type=int, default=2, help="real Chromium pages at the end")
     parser.add_argument("--chromium-seconds", type=float, default=20)
-    parser.add_argument("--chromium-path", default="/usr/bin/chromium")
+    parser.add_argument("--chromium-path", default=CHROMIUM)
     parser.add_argument("--epochs", type=int, default=20000,
                         help="epochs of the run (d2l uses 500; more so it outlasts the bench)")
     parser.add_argument("--warmup", type=float, default=5)

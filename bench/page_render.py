@@ -121,7 +121,7 @@ def main(argv=None) -> int:
     if failures:
         print("PAGES WITH ERRORS:", failures, file=sys.stderr)
     if args.out:
-        from app_pages.common import PRETRAINED_PATH
+        from app_ui.checkpoints import PRETRAINED_PATH
         model = ("the pretrained asset (assets/pretrained_gru.pt)" if PRETRAINED_PATH.is_file()
                  else "the app's fresh model (256 hiddens)")
         report = (f"# Page render times (server side)\n\n"

@@ -36,9 +36,9 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gru_core import fast  # noqa: E402
+from gru_core import engine  # noqa: E402
 from gru_core.data import load_corpus_time_machine  # noqa: E402
-from gru_core.models import ScratchGRU, make_model  # noqa: E402
+from gru_core.models import ScratchGRU, kernels, make_model  # noqa: E402
 from gru_core.training import Trainer  # noqa: E402
 
 VARIANTS = ("seed", "readable", "fast", "concise")
@@ -295,9 +295,9 @@ def onednn_peak_gflops(num_hiddens, vocab_size):
     rows = torch.randn(BATCH_SIZE * NUM_STEPS, num_hiddens + vocab_size)
     grads = torch.randn(BATCH_SIZE * NUM_STEPS, 2 * num_hiddens)
     shapes = {"step (32 x %d x %d)" % (num_hiddens + vocab_size, 2 * num_hiddens):
-              (lambda: fast.linear(step_input, step_weight), 2 * step_input.numel() * 2 * num_hiddens),
+              (lambda: kernels.linear(step_input, step_weight), 2 * step_input.numel() * 2 * num_hiddens),
               "weight grad (%d x 1120 x %d)" % (num_hiddens + vocab_size, 2 * num_hiddens):
-              (lambda: fast.summed_outer(rows, grads), 2 * rows.numel() * 2 * num_hiddens),
+              (lambda: kernels.summed_outer(rows, grads), 2 * rows.numel() * 2 * num_hiddens),
               "torch.mm step (MKL)":
               (lambda: step_input @ step_weight.T, 2 * step_input.numel() * 2 * num_hiddens)}
     peaks = {}
@@ -333,7 +333,7 @@ def machine_line():
     except OSError:
         pass
     import os
-    return f"{model}, {os.cpu_count()} CPUs, torch {torch.__version__}, oneDNN path {fast.USE_ONEDNN}"
+    return f"{model}, {os.cpu_count()} CPUs, torch {torch.__version__}, kernel path {kernels.active_path()}"
 
 
 def print_table(results, title, vocab_size):
@@ -387,8 +387,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    # FastScratchGRU applies this when built; every variant runs under it alike
-    fast.keep_freed_memory_for_reuse()
+    # the app's engine policy (malloc kept for reuse); every variant runs under it alike
+    engine.keep_freed_memory_for_reuse()
     corpus = load_corpus_time_machine()
     vocab_size = len(corpus.vocab)
     default_threads = torch.get_num_threads()

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from browser_utils import (browser_page, chromium_missing_reason, plot_points, screenshot,
-                           serve_app, wait_connected)
+from tests.support.browser import (browser_page, chromium_missing_reason, plot_points,
+                                   screenshot, serve_app, wait_connected)
 
 SMALL_RUN = "hiddens=16&batch=8&steps=10&epochs=300&max_tokens=600"  # 6 batches an epoch
 PERPLEXITY = "Perplexity per epoch"
@@ -89,7 +89,7 @@ def test_train_pause_and_inspect_in_a_browser(app_url):
         screenshot(page, "gates")
 
         open_page(page, "Compare with nn.GRU")
-        page.get_by_text("Reset before (d2l's seed cell): max").wait_for(timeout=TIMEOUT_MS)
+        page.get_by_text("Reset-before (d2l's cell): max").wait_for(timeout=TIMEOUT_MS)
         page.wait_for_selector(".js-plotly-plot", timeout=TIMEOUT_MS)
         assert_no_exception(page)
         screenshot(page, "compare")

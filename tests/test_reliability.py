@@ -1,10 +1,12 @@
 """Faults and sessions that come and go, against the real server.
 
 - A training thread that raises ends its own run (``failed``, with a message
-  on its presenter's page, no traceback on screen); the server, other sessions
-  and their runs go on. Checked in the library (registry) and end to end in a
-  ``streamlit run app.py`` server, driven by headless browser-tab clients
-  (bench/streamlit_client.py) with a fault injected into runs of one size.
+  on its presenter's page and the traceback only in a collapsed expander,
+  never as an exception); the server, other sessions and their runs go on.
+  Checked in the library (registry) and end to end in a ``streamlit run
+  app.py`` server, driven by headless browser-tab clients
+  (tests/support/streamlit_client.py), with a fault injected into runs of one
+  size through their public trainers (tests/support/faults.py).
 - Tabs that start a run and close leave no training thread behind once the
   registry's idle reaper has acted (a short version of bench/session_cycles.py,
   in real Chromium: skipped locally without it, fails in CI).
@@ -14,20 +16,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sys
 import time
 from pathlib import Path
 from urllib.parse import parse_qsl
 
 import pytest
 
+from gru_core.config import TrainConfig
+from gru_core.runs import RunCapError, RunRegistry, RunState
+from tests.support.browser import CHROMIUM, chromium_missing_reason
+from tests.support.faults import FAULT_MESSAGE
+from tests.support.server import StreamlitServer
+from tests.support.session_cycles import run_cycles
+from tests.support.streamlit_client import BrowserTab
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from bench.streamlit_client import BrowserTab, StreamlitServer  # noqa: E402
-from gru_core.live import RunCapError, RunRegistry, RunState  # noqa: E402
-from gru_core.training import TrainConfig  # noqa: E402
-
 FAULTY_HIDDENS = 13   # runs of this size raise in their training thread (injected)
 HEALTHY_HIDDENS = 16
 
@@ -46,21 +49,22 @@ def test_a_failed_run_frees_its_slot_and_the_registry_keeps_serving(time_machine
     registry = RunRegistry(max_running=1, idle_timeout_s=60, reap_interval_s=0.2)
     config = TrainConfig(num_hiddens=8, num_epochs=100_000, batch_size=4, num_steps=5)
     try:
-        broken = registry.create(config, time_machine, sample_every=0, snapshot_every=0)
-        trainer = broken._trainers["scratch"]
-        monkeypatch.setattr(trainer, "train_batch", lambda X, Y: 1 / 0)
-        registry.start(broken.id, broken.owner_token)
+        control = registry.create(config, time_machine, sample_every=0, snapshot_every=0)
+        broken = control.run
+        monkeypatch.setattr(broken.trainers["scratch"], "train_batch", lambda X, Y: 1 / 0)
+        control.start()
         assert broken.wait(10)
         assert broken.state is RunState.FAILED
         assert "ZeroDivisionError" in broken.message and "ZeroDivisionError" in broken.traceback
 
         # The failed run no longer counts against the cap of one running run.
-        healthy = registry.create(config, time_machine, sample_every=0, snapshot_every=0)
-        registry.start(healthy.id, healthy.owner_token)
+        control = registry.create(config, time_machine, sample_every=0, snapshot_every=0)
+        healthy = control.run
+        control.start()
         wait_until(lambda: healthy.batch >= 3, what="the healthy run trains")
         third = registry.create(config, time_machine, sample_every=0, snapshot_every=0)
         with pytest.raises(RunCapError, match="max_running=1"):
-            registry.start(third.id, third.owner_token)
+            third.start()
 
         # The reaper still works after the failure: an unwatched run is released.
         registry.idle_timeout_s = 0.5
@@ -103,10 +107,13 @@ def test_an_exception_in_one_training_thread_spares_the_server_and_other_session
         healthy, healthy_id = await start_run(server, HEALTHY_HIDDENS, r"running · epoch")
         broken, broken_id = await start_run(server, FAULTY_HIDDENS, r"Training failed")
 
-        # The broken run's presenter sees what happened, not a traceback.
+        # The broken run's presenter sees what happened; the traceback sits in a
+        # collapsed expander, never as an exception element.
         message = next(text for text in broken.texts() if "Training failed" in text)
-        assert "RuntimeError: injected fault in the training thread" in message
+        assert f"RuntimeError: {FAULT_MESSAGE}" in message
         assert "exception" not in broken.kinds()
+        assert any(text.startswith("Traceback (most recent call last)")
+                   and FAULT_MESSAGE in text for text in broken.texts())
         assert run_report(server, broken_id)["state"] == "failed"
         threads = server.probe()["threads"]
         assert f"gru-run-{broken_id}" not in threads
@@ -147,18 +154,14 @@ def test_an_exception_in_one_training_thread_spares_the_server_and_other_session
 # ---------------------------------------------------------------- sessions that come and go
 
 def test_tabs_that_start_a_run_and_close_leave_no_training_thread(data_cache):
-    from browser_utils import chromium_missing_reason
     reason = chromium_missing_reason()
     if reason:
         if os.environ.get("CI"):
             pytest.fail(f"the session-cycle test must run in CI: {reason}")
         pytest.skip(reason)
-    from bench.session_cycles import run_cycles
 
     args = argparse.Namespace(cycles=3, hiddens=8, epochs=100_000, idle_timeout=3,
-                              reap_wait=20, session_ttl=3,
-                              chromium_path=os.environ.get("GRU_EXPLAINER_CHROMIUM",
-                                                           "/usr/bin/chromium"))
+                              reap_wait=20, session_ttl=3, chromium_path=CHROMIUM)
     registry = {"idle_timeout_s": args.idle_timeout, "reap_interval_s": 0.5, "max_running": 8}
     with StreamlitServer("app.py", str(REPO), probe=True, registry=registry,
                          env={"GRU_EXPLAINER_DATA": str(data_cache)},

@@ -12,8 +12,8 @@ times faster to serialise than the same values as Python lists (measured by
 Colours and the shared layout live in ``style``; the app's presentation mode
 enlarges fonts on the finished figures (``fig.update_layout(font_size=...)``).
 """
-from .curves import (CURVE_METRICS, MAX_CURVE_POINTS, batch_loss_curve, downsample,
-                     epoch_curves, gradient_norm_figure)
+from .curves import (CURVE_METRICS, MARKER_COLOUR, MAX_CURVE_POINTS, MAX_MARKERS, add_markers,
+                     batch_loss_curve, downsample, epoch_curves, gradient_norm_figure)
 from .diagram import DIAGRAM_NODES, diagram_edges, gate_diagram
 from .heatmaps import gate_panels, quantity_heatmap
 from .parity import FLOAT32_EPS, PARITY_COLOURS, PARITY_NAMES, parity_figure
@@ -36,6 +36,6 @@ __all__ = [
     "memory_reach_figure", "saliency_bars",
     "FLOAT32_EPS", "PARITY_COLOURS", "PARITY_NAMES", "parity_figure",
     "DIAGRAM_NODES", "diagram_edges", "gate_diagram",
-    "CURVE_METRICS", "MAX_CURVE_POINTS", "batch_loss_curve", "downsample", "epoch_curves",
-    "gradient_norm_figure",
+    "CURVE_METRICS", "MARKER_COLOUR", "MAX_CURVE_POINTS", "MAX_MARKERS", "add_markers",
+    "batch_loss_curve", "downsample", "epoch_curves", "gradient_norm_figure",
 ]

@@ -1,4 +1,5 @@
-"""Training curves: metrics per epoch, loss per batch, gradient norms."""
+"""Training curves: metrics per epoch, loss per batch, gradient norms, and
+dashed markers on them (the epoch shown, learning-rate changes)."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -11,6 +12,8 @@ from .style import NEGATIVE, SERIES_COLOURS, base_layout
 MAX_CURVE_POINTS = 1500
 CURVE_METRICS = {"perplexity": "perplexity", "tokens_per_second": "tokens/s",
                  "seconds": "seconds per epoch"}
+MARKER_COLOUR = "#d62728"
+MAX_MARKERS = 20   # a run whose learning rate changed more often marks only the latest
 # The legend in a row above the plot: Plotly's default column beside it narrows the curves.
 TOP_LEGEND = {"orientation": "h", "y": 1.02, "yanchor": "bottom"}
 
@@ -91,3 +94,14 @@ def gradient_norm_figure(records_by_model: dict[str, Sequence[dict]], clip_theta
                          "grad-norm", height=420, legend=TOP_LEGEND)
     layout["yaxis"]["type"] = "log"
     return go.Figure({"data": data, "layout": layout})
+
+
+def add_markers(figure: go.Figure, markers: Sequence[tuple[float, str]],
+                colour: str = MARKER_COLOUR) -> go.Figure:
+    """Dashed vertical lines at the given x, each labelled at the top (e.g.
+    ``(12.5, "lr → 0.5")``); at most the last ``MAX_MARKERS``. Returns the figure."""
+    for x, label in list(markers)[-MAX_MARKERS:]:
+        figure.add_vline(x=x, line_dash="dash", line_color=colour, line_width=2,
+                         annotation_text=label, annotation_position="top left",
+                         annotation_font_color=colour)
+    return figure

@@ -8,8 +8,8 @@ from ..interpret import ParityReport
 from .style import base_layout
 
 PARITY_COLOURS = {"reset-after": "#2ca02c", "reset-before": "#d62728"}
-PARITY_NAMES = {"reset-after": "reset after (nn.GRU's convention)",
-                "reset-before": "reset before (d2l's seed cell)"}
+PARITY_NAMES = {"reset-after": "reset-after (nn.GRU's convention)",
+                "reset-before": "reset-before (d2l's cell)"}
 FLOAT32_EPS = float(np.finfo(np.float32).eps)
 
 

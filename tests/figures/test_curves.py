@@ -45,3 +45,16 @@ def test_gradient_norm_figure_marks_clipped_batches():
     assert len(line.x) <= figures.MAX_CURVE_POINTS
     assert set(clipped.y) == {5.0} and "10% of batches" in clipped.name
     assert list(threshold.y) == [1.0, 1.0] and figure.layout.yaxis.type == "log"
+
+
+def test_markers_are_labelled_dashed_lines_and_only_the_latest_are_kept(spec):
+    figure = figures.epoch_curves({"scratch": [{"epoch": e, "perplexity": 9.0 / e}
+                                               for e in range(1, 6)]})
+    figures.add_markers(figure, [(2.5, "lr → 0.5")])
+    drawn = spec(figure)["layout"]
+    assert [(s["x0"], s["line"]["dash"]) for s in drawn["shapes"]] == [(2.5, "dash")]
+    assert [a["text"] for a in drawn["annotations"]] == ["lr → 0.5"]
+    many = figures.add_markers(figures.batch_loss_curve({"scratch": [1.0] * 50}),
+                               [(step, f"lr → {step}") for step in range(1, 31)])
+    labels = [a.text for a in many.layout.annotations]
+    assert len(labels) == figures.MAX_MARKERS and labels[-1] == "lr → 30"

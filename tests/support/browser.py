@@ -1,18 +1,13 @@
-"""Helpers for the real-browser test: serve the app with ``streamlit run`` on a
-free port and drive Debian's chromium through Playwright."""
+"""Helpers for the real-browser tests: serve the app with ``streamlit run`` on
+a free port and drive Debian's chromium through Playwright."""
 from __future__ import annotations
 
 import contextlib
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("GRU_EXPLAINER_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -30,50 +25,15 @@ def chromium_missing_reason() -> str | None:
     return None
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {process.returncode}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return
-        time.sleep(0.25)
-    raise TimeoutError(f"the app at {url} did not become healthy in {timeout:.0f} s")
-
-
 @contextlib.contextmanager
 def serve_app(data_dir: Path, log_path: Path):
     """``streamlit run app.py`` headless on a free port; yields its base URL."""
-    port = free_port()
+    from .server import StreamlitServer
     # one torch thread, as conftest does: on a shared 2-core machine more threads only contend
-    env = os.environ | {"GRU_EXPLAINER_DATA": str(data_dir), "PYTHONUNBUFFERED": "1",
-                        "OMP_NUM_THREADS": "1"}
-    command = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
-               "--server.headless", "true", "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log,
-                                   stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_healthy(url, process)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+    env = {"GRU_EXPLAINER_DATA": str(data_dir), "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
+    with StreamlitServer("app.py", str(REPO), options={"server.fileWatcherType": "none"},
+                         env=env, log_path=str(log_path)) as server:
+        yield server.url
 
 
 @contextlib.contextmanager
@@ -118,8 +78,8 @@ def plot_points(page, title: str) -> int:
         }""", title)
 
 
-def screenshot(page, name: str) -> Path:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
+def screenshot(page, name: str, folder: Path = SCREENSHOTS) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path

@@ -25,7 +25,9 @@ from a tab, except that nothing is rendered:
   as the browser's ``setInterval`` does.
 
 Every completed run is recorded as a :class:`RunRecord` so a benchmark can
-measure the gaps between the updates a viewer actually received.
+measure the gaps between the updates a viewer actually received. The server
+under test is ``server.StreamlitServer``. Check the client against a real
+Chromium tab with ``python -m tests.support.streamlit_client``.
 """
 from __future__ import annotations
 
@@ -41,6 +43,9 @@ from dataclasses import dataclass, field
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import connect
+
+from .browser import CHROMIUM, CHROMIUM_ARGS
+from .server import StreamlitServer
 
 XSRF_COOKIE = "_streamlit_xsrf"
 Finished = ForwardMsg.ScriptFinishedStatus
@@ -477,183 +482,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[rank]
 
 
-# ---- the server under test ---------------------------------------------------
-def free_port() -> int:
-    import socket
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-# Loaded into the server process through PYTHONPATH (``sitecustomize``): it can
-# replace the run registry (shorter idle timeout for session-cycle tests),
-# inject a fault into the training of runs with a given hidden size (fault
-# tests), and writes, twice a second, which threads exist and how far each run
-# has trained. It never drives the app.
-PROBE_SOURCE = '''
-import atexit, json, os, threading, time
-_settings = json.loads(os.environ["GRU_BENCH_PROBE"])
-if _settings.get("registry"):
-    import gru_core.live as _live
-    _live._registry = _live.RunRegistry(**_settings["registry"])
-    atexit.register(_live._registry.shutdown)
-if _settings.get("fail_hiddens"):
-    import gru_core.training as _training
-    _real_train_batch = _training.Trainer.train_batch
-
-    def _faulty_train_batch(self, X, Y):
-        if getattr(self.model, "num_hiddens", None) == _settings["fail_hiddens"] \\
-                and self.num_tokens > 0:
-            raise RuntimeError("injected fault in the training thread")
-        return _real_train_batch(self, X, Y)
-    _training.Trainer.train_batch = _faulty_train_batch
-
-def _snapshot():
-    import sys
-    live = sys.modules.get("gru_core.live")
-    runs = []
-    if live is not None and live._registry is not None:
-        for run in live._registry.list_runs():
-            runs.append({"id": run.id, "state": run.state.value, "batch": run.batch,
-                         "epoch": run.epoch, "hiddens": run.config.num_hiddens,
-                         "tokens_per_batch":
-                         run.config.batch_size * run.config.num_steps})
-    return {"time": time.time(), "threads": [t.name for t in threading.enumerate()],
-            "runs": runs}
-
-def _report(path):
-    while True:
-        try:
-            snapshot = _snapshot()
-            with open(path + ".tmp", "w") as out:
-                json.dump(snapshot, out)
-            os.replace(path + ".tmp", path)
-        except Exception as error:  # keep probing; the next tick may work
-            print("bench probe:", error)
-        time.sleep(0.5)
-
-threading.Thread(target=_report, args=(_settings["report"],), name="bench-probe",
-                 daemon=True).start()
-'''
-
-
-def _die_with_parent() -> None:
-    """In the child before exec: SIGTERM it when the bench dies, even by SIGKILL."""
-    import ctypes
-    import signal
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-class StreamlitServer:
-    """``streamlit run <script>`` on a free loopback port, as a context manager.
-
-    Extra ``--section.option value`` flags go in ``options``; the app folder's
-    own ``.streamlit/config.toml`` applies as usual (the server runs in it).
-    With ``probe=True`` the server reports its threads and runs (``probe()``);
-    ``registry`` (RunRegistry keyword arguments) replaces the app's registry."""
-
-    def __init__(self, script: str, cwd: str, options: dict | None = None,
-                 env: dict | None = None, log_path: str | None = None,
-                 probe: bool = False, registry: dict | None = None,
-                 fail_hiddens: int | None = None):
-        import tempfile
-        self.script, self.cwd = script, cwd
-        self.options = {"server.headless": "true", "browser.gatherUsageStats": "false",
-                        **(options or {})}
-        self.env, self.log_path = dict(env or {}), log_path
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = None
-        self._probe_dir = None
-        if probe or registry or fail_hiddens:
-            import json
-            import os
-            self._probe_dir = tempfile.TemporaryDirectory(prefix="st-probe-")
-            with open(os.path.join(self._probe_dir.name, "sitecustomize.py"), "w") as out:
-                out.write(PROBE_SOURCE)
-            self.report_path = os.path.join(self._probe_dir.name, "report.json")
-            self.env["GRU_BENCH_PROBE"] = json.dumps({"registry": registry or {},
-                                                      "fail_hiddens": fail_hiddens,
-                                                      "report": self.report_path})
-            self.env["PYTHONPATH"] = os.pathsep.join(
-                [self._probe_dir.name, os.path.abspath(cwd), os.environ.get("PYTHONPATH", "")])
-
-    def probe(self) -> dict:
-        """The server's latest report: {'time', 'threads': [names], 'runs': [...]}."""
-        import json
-        for _ in range(20):
-            try:
-                with open(self.report_path) as report:
-                    return json.load(report)
-            except (FileNotFoundError, ValueError):
-                time.sleep(0.1)
-        raise RuntimeError("the server's probe wrote no report; see the server log")
-
-    def __enter__(self) -> "StreamlitServer":
-        import os
-        import subprocess
-        import sys
-        command = [sys.executable, "-m", "streamlit", "run", self.script,
-                   "--server.port", str(self.port), "--server.address", "127.0.0.1"]
-        for key, value in self.options.items():
-            command += [f"--{key}", str(value)]
-        self._log = open(self.log_path or os.devnull, "w")
-        self.process = subprocess.Popen(command, cwd=self.cwd, stdout=self._log,
-                                        stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
-                                        env={**os.environ, **(self.env or {})})
-        self._wait_healthy(timeout=90)
-        return self
-
-    def _wait_healthy(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {self.process.returncode}; "
-                                   f"see {self.log_path}")
-            try:
-                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise TimeoutError(f"streamlit not healthy after {timeout} s on {self.url}")
-
-    def __exit__(self, *exc) -> None:
-        import subprocess
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self._log.close()
-        if self._probe_dir is not None:
-            self._probe_dir.cleanup()
-
-    # /proc readings of the server process (Linux); psutil is not a dependency.
-    def rss_mb(self) -> float:
-        with open(f"/proc/{self.process.pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        return float("nan")
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU time the server has used so far."""
-        import os
-        with open(f"/proc/{self.process.pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def thread_count(self) -> int:
-        import os
-        return len(os.listdir(f"/proc/{self.process.pid}/task"))
-
-
 # ---- validation against a real Chromium tab ------------------------------------
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 TICKER_APP = '''import time
 import streamlit as st
 
@@ -735,7 +564,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Check this client against a real Chromium tab "
                                      "on a 10-line app with a run_every=1 fragment.")
     parser.add_argument("--seconds", type=float, default=6.0)
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--chromium", default=CHROMIUM)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / ".streamlit").mkdir()

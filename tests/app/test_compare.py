@@ -1,0 +1,39 @@
+"""Compare with nn.GRU: the two formulations, lockstep curves (or how to get
+them) and the equivalence lab's parity figure."""
+from __future__ import annotations
+
+import time
+
+from gru_core.config import D2L
+
+from .common import (SHARED_FIGURE_AGE_S, assert_clean, figures_by_title, new_app,
+                     start_tiny_run, texts, wait_until)
+
+
+def test_compare_page_without_a_lockstep_run_runs_the_parity_lab(registry):
+    at = new_app().run()
+    at.switch_page("app_pages/compare.py").run()
+    assert_clean(at)
+    assert "Both, in lockstep" in texts(at.info)
+    assert f"a fresh nn.GRU ({D2L.num_hiddens} hiddens, seed {D2L.seed})" in texts(at.markdown)
+    labels = [metric.label for metric in at.metric]
+    assert labels == ["Reset-after (nn.GRU's convention): max |Δ|",
+                      "Reset-before (d2l's cell): max |Δ|"]
+    parity = figures_by_title(at)["Scratch cell with nn.GRU's weights vs nn.GRU"]
+    names = " ".join(trace.get("name", "") for trace in parity["data"])
+    assert "reset-after" in names and "reset-before" in names and "seed" not in names
+    assert "seed" not in texts(at.markdown).replace(f"seed {D2L.seed}", "")
+
+
+def test_compare_page_overlays_a_lockstep_runs_two_networks(registry):
+    at, run = start_tiny_run(registry, model="Both, in lockstep")  # the URL holds labels
+    assert set(run.models) == {"scratch", "concise"}
+    wait_until(lambda: run.epoch >= 2)
+    time.sleep(SHARED_FIGURE_AGE_S)
+    at.switch_page("app_pages/compare.py").run()
+    assert_clean(at)
+    perplexity = figures_by_title(at)["Perplexity per epoch"]
+    assert [trace["name"] for trace in perplexity["data"]] == ["from-scratch GRU", "nn.GRU"]
+    assert "the live run's nn.GRU" in texts(at.markdown)
+    at.switch_page("app_pages/train.py").run()
+    at.button(key="stop").click().run()

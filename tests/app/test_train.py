@@ -1,0 +1,176 @@
+"""The Train page: d2l's defaults from the settings table, a tiny live run
+through Start -> Pause -> Resume -> Stop, steps and a live learning rate
+(marked on the curves), a diverged and a failed run, and bad inputs."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from gru_core.config import D2L, SETTINGS
+
+from tests.support.faults import FAULT_MESSAGE
+
+from .common import (SHARED_FIGURE_AGE_S, WAIT_S, assert_clean, figures_by_title, new_app,
+                     plot_specs, plotted, run_to_the_end, start_tiny_run, texts, wait_until)
+from .conftest import FAULTY_HIDDENS
+
+
+def test_train_page_shows_the_corpus_and_d2l_defaults(registry):
+    at = new_app().run()
+    assert_clean(at)
+    assert "The Time Machine" in texts(at.caption)
+    assert "vocabulary of 28 tokens" in texts(at.caption)
+    values = {widget.key: widget.value for widget in at.number_input}
+    assert values["hiddens"] == 256 and values["batch"] == 32 and values["steps"] == 35
+    assert values["lr"] == 1.0 and values["epochs"] == 500 and values["clip"] == 1.0
+    assert at.radio(key="model").value == "scratch"
+    assert at.toggle(key="random_iter").value is False  # sequential, as d2l
+
+
+def test_every_setting_of_the_table_has_its_widget_under_its_url_key(registry):
+    at = new_app().run()
+    widgets = {widget.key: widget for widget in at.number_input}
+    for setting in SETTINGS:
+        widget = widgets[setting.url_key]
+        assert widget.label == setting.label
+        assert widget.value == getattr(D2L, setting.field), setting.field
+        assert (widget.min, widget.max) == (setting.low, setting.high), setting.field
+
+
+# ---------------------------------------------------------------- a live run
+
+def test_tiny_run_start_pause_resume_stop(registry):
+    at, run = start_tiny_run(registry)
+    assert run.config.num_hiddens == 8 and run.config.num_epochs == 400
+    wait_until(lambda: run.epoch >= 2)
+    # the live figures are built once per refresh interval and shared by all viewers
+    time.sleep(SHARED_FIGURE_AGE_S)
+    at.run()  # one refresh of the live panel
+    assert_clean(at)
+    perplexity = plotted(plot_specs(at)[0]["data"][0]["y"])
+    assert len(perplexity) >= 2 and all(1 < y < 40 for y in perplexity)
+
+    at.button(key="pause").click().run()
+    assert_clean(at)
+    assert run.state.value == "paused"
+    frozen = run.batch
+    time.sleep(0.3)
+    assert run.batch == frozen
+    assert at.button(key="resume")  # the Pause button became Resume
+
+    at.button(key="resume").click().run()
+    wait_until(lambda: run.batch > frozen)
+    assert run.state.value == "running"
+
+    at.button(key="stop").click().run()
+    assert_clean(at)
+    assert run.state.value == "stopped"
+    assert run.wait(WAIT_S)
+    at.run()
+    assert "stopped" in at.get("progress")[0].proto.text
+
+
+def test_step_batch_and_epoch_while_paused_and_change_lr(registry):
+    at, run = start_tiny_run(registry)
+    at.button(key="pause").click().run()
+    before = run.batch
+    at.button(key="step_batch").click().run()
+    wait_until(lambda: run.batch == before + 1 and run.wait_idle(0))
+    epoch = run.epoch
+    at.run()
+    at.button(key="step_epoch").click().run()
+    wait_until(lambda: run.epoch == epoch + 1 and run.wait_idle(0))
+    at.run()
+    at.number_input(key=f"live_lr_{run.id}").set_value(0.5).run()
+    at.button(key="apply_lr").click().run()
+    assert_clean(at)
+    assert run.lr == 0.5
+    at.button(key="stop").click().run()
+
+
+def test_a_learning_rate_change_is_marked_on_the_live_curves(registry):
+    at, run = start_tiny_run(registry)
+    at.button(key="pause").click().run()
+    at.number_input(key=f"live_lr_{run.id}").set_value(0.5).run()
+    at.button(key="apply_lr").click().run()
+    step = run.batch + 1  # the first batch to use the new rate
+    at.button(key="step_epoch").click().run()
+    wait_until(lambda: run.wait_idle(0) and run.metrics()["lr_changes"])
+    time.sleep(SHARED_FIGURE_AGE_S)
+    at.run()
+    assert_clean(at)
+    change, = run.metrics()["lr_changes"]
+    assert (change["step"], change["lr"]) == (step, 0.5)
+    drawn = figures_by_title(at)
+    for title, x in (("Perplexity per epoch", change["epoch"] - 0.5),
+                     ("Loss per batch", change["step"])):
+        layout = drawn[title]["layout"]
+        assert [a["text"] for a in layout["annotations"]] == ["lr → 0.5"], title
+        assert [(s["x0"], s["line"]["dash"]) for s in layout["shapes"]] == [(x, "dash")], title
+    assert "annotations" not in drawn["Tokens/s per epoch"]["layout"]
+    at.button(key="stop").click().run()
+
+
+def test_divergence_is_reported_and_the_model_can_still_be_inspected(registry):
+    at, run = run_to_the_end(registry, lr="1000000")
+    assert run.state.value == "diverged"
+    assert "Diverged" in texts(at.error)
+    assert at.get("download_button"), "the last good model can still be saved"
+    at.switch_page("app_pages/gates.py").run()
+    assert_clean(at)
+    assert f"Live run `{run.id}` (diverged" in texts(at.info)
+
+
+def test_a_failed_run_shows_its_message_and_its_traceback_in_an_expander(faulty_registry):
+    at, run = run_to_the_end(faulty_registry, hiddens=str(FAULTY_HIDDENS))
+    assert run.state.value == "failed"
+    assert f"RuntimeError: {FAULT_MESSAGE}" in texts(at.error)
+    expander, = [e for e in at.expander if "traceback" in e.label]
+    shown = texts(expander.code)
+    assert shown == run.traceback.strip() and "Traceback (most recent call last)" in shown
+    assert FAULT_MESSAGE in shown
+
+
+# ---------------------------------------------------------------- bad inputs
+
+@pytest.mark.parametrize("name, payload, expected", [
+    ("empty.txt", b"", "empty"),
+    ("scan.txt", b"%PDF-1.7 binary", "PDF"),
+    ("latin1.txt", "caf\u00e9 na\u00efve".encode("latin-1"), "UTF-8"),
+    ("hanzi.txt", "".join(chr(0x4E00 + i) for i in range(400)).encode(), "letters only"),
+], ids=["empty", "pdf", "latin1", "no-letters"])
+def test_bad_corpus_uploads_get_messages(registry, name, payload, expected):
+    at = new_app(corpus="Your own text file").run()
+    at.file_uploader(key="corpus_upload").set_value((name, payload, "text/plain")).run()
+    assert_clean(at)
+    assert expected in texts(at.error)
+    assert at.button(key="start").disabled
+
+
+def test_huge_vocabulary_is_refused_with_the_cap(registry):
+    at = new_app(corpus="Your own text file").run()
+    at.checkbox(key="keep_case").check().run()
+    hanzi = "".join(chr(0x4E00 + i) for i in range(400)) * 3
+    at.file_uploader(key="corpus_upload").set_value(("hanzi.txt", hanzi.encode(), "text/plain"))
+    at.run()
+    assert_clean(at)
+    assert "400 distinct characters; at most 255" in texts(at.error)
+
+
+def test_text_too_short_for_one_batch_is_refused_at_start(registry):
+    at = new_app(corpus="Your own text file").run()
+    at.file_uploader(key="corpus_upload").set_value(
+        ("short.txt", b"a tiny text of a few words", "text/plain")).run()
+    at.button(key="start").click().run()
+    assert_clean(at)
+    assert "too short for one batch" in texts(at.error)
+    assert not registry.list_runs()
+
+
+def test_out_of_range_values_in_the_url_are_ignored(registry):
+    at = new_app(hiddens="0", lr="-3", epochs="many", model="rnn").run()
+    assert_clean(at)
+    values = {widget.key: widget.value for widget in at.number_input}
+    assert values["hiddens"] == 256 and values["lr"] == 1.0 and values["epochs"] == 500
+    assert at.radio(key="model").value == "scratch"
