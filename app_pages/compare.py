@@ -2,10 +2,11 @@
 side by side, and an equivalence lab that shows where they differ."""
 import streamlit as st
 
-from app_ui import charts, runs
+from app_ui import runs
 from app_ui.checkpoints import loaded_checkpoint
 from app_ui.corpora import default_corpus
-from app_ui.display import show_chart
+from app_ui.display import presenting, show_chart
+from app_ui.live_view import live_view
 from app_ui.probe import encode, probe_text
 from app_ui.sources import fresh_model, live_snapshot, live_version
 from gru_core import figures, interpret
@@ -38,19 +39,9 @@ def lockstep_curves(run) -> None:
                 "from-scratch GRU and nn.GRU trained side by side on identical batches.")
         return
 
-    @st.fragment(run_every=runs.refresh_interval(run, runs.TRAIN_REFRESH_S))
-    def curves():
-        reader = runs.records(run)
-        epochs, networks = list(reader.epochs), list(run.models)
-        left, right = st.columns(2)
-        with left:
-            show_chart(charts.epoch_curves(epochs, networks, "perplexity", reader.lr_changes),
-                       key="cmp_ppl")
-        with right:
-            show_chart(charts.epoch_curves(epochs, networks, "tokens_per_second"),
-                       key="cmp_speed")
-
-    curves()
+    live_view(run.id, panels=("curves",), present=presenting(), key="compare_live")
+    st.caption("Both networks read the same batches in the same order; the status line gives "
+               "each one's latest perplexity and tokens per second.")
 
 
 def formulations() -> None:

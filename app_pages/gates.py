@@ -2,8 +2,11 @@
 do on every character of a probe text, and one unit up close."""
 import streamlit as st
 
+import app_server
 from app_ui.display import presenting, show_chart
+from app_ui.live_view import live_view
 from app_ui.probe import probe_page, unit_picker
+from app_ui.runs import is_owner
 from gru_core import figures, interpret
 from gru_core.exports import trace_npz
 
@@ -52,7 +55,23 @@ def one_unit(probe, trace, source) -> None:
                key="top_k")
 
 
+def live_gates(source, text) -> None:
+    """For a live model: the room's live heatmaps (the owner's probe text,
+    pushed as the model trains); the views below show your own text once."""
+    if source.origin != "live":
+        return
+    run = source.run
+    if is_owner(run) and text:  # the owner's probe is what everyone watches
+        app_server.hub().set_probe(run.id, text)
+        if app_server.hall().run_id == run.id:
+            app_server.hall().probe_text = text
+    live_view(run.id, panels=("gates",), present=presenting(), key="gates_live")
+    st.caption("Above: the live model on the run owner's text, redrawn as it trains (hover, "
+               "zoom and pan are kept). Below: your text through the model as it was when this "
+               "page ran — change the text or press R to look again.")
+
+
 st.title("Gates")
 st.caption("Each column is one character the model reads; each row one hidden unit. "
            "Z near 1 keeps the old state, R near 0 forgets it when forming the candidate H̃.")
-probe_page(gate_views)
+probe_page(gate_views, before=live_gates)

@@ -1,11 +1,17 @@
 """Train: pick a corpus and d2l's hyper-parameters, start a run in the
-background, steer it (pause, step, change lr) and watch it learn live."""
+background, steer it (pause, step, change lr) and watch it learn live. The
+curves, progress and gates arrive through the live view's socket; the page
+script runs only when someone clicks."""
 import streamlit as st
 import torch
 
-from app_ui import charts, corpora, runs
+import app_server
+from app_ui import corpora, runs
 from app_ui.checkpoints import checkpoint_loader
-from app_ui.display import NETWORK_NAMES, SHORT_NAMES, format_seconds, presenting, show_chart
+from app_ui.display import NETWORK_NAMES, presenting
+from app_ui.lecture import is_presenter, lecture_mode, may_control, owner
+from app_ui.live_view import live_view
+from app_ui.share import share_address, share_panel
 from gru_core.config import D2L, SETTINGS, SETTINGS_BY_FIELD, TrainConfig
 from gru_core.data import CORPUS_SOURCES, atomic_write_bytes
 from gru_core.exports import records_csv
@@ -66,6 +72,8 @@ def uploaded_text(max_tokens: int, disabled: bool):
     if upload is None:
         st.info("Upload a plain-text file to train on it.")
         return None
+    if not may_control("upload a text"):
+        return None
     corpus, problem = corpora.uploaded_corpus(upload.getvalue(), upload.name, max_tokens,
                                               keep_case)
     if problem:
@@ -99,11 +107,16 @@ def hyper_parameters(disabled: bool) -> dict:
 
 
 def start_run(config: TrainConfig, corpus) -> None:
+    if not may_control("start a run"):
+        return
     try:
-        control = runs.registry().create(config.validate(), corpus, name=corpus.name)
+        control = runs.registry().create(config.validate(), corpus, owner=owner(),
+                                         name=corpus.name)
     except ValueError as exc:  # RunError and CorpusError are ValueErrors too
         st.error(f"Could not start: {exc}")
         return
+    if lecture_mode():  # the presenter's run is the room's: pinned, autosaved, followed
+        app_server.keep_as_lecture_run(control)
     try:
         control.start()
     except RunError as exc:  # e.g. the server's cap on training runs
@@ -129,11 +142,13 @@ def setup(run) -> None:
 
 
 def controls(run) -> None:
-    """Pause/Resume, Stop, Step, learning rate — for the presenter only."""
+    """Pause/Resume, Stop, Step, learning rate — for the run's owner only."""
     if not runs.is_owner(run):
-        st.info(f"You are watching run `{run.id}` read-only; only the presenter can pause, stop "
-                f"or change it.", icon=":material/visibility:")
-        if st.button("Stop watching and set up my own run", key="unfollow"):
+        who = "the presenter" if lecture_mode() else "its owner"
+        st.info(f"You are watching run `{run.id}` read-only; only {who} can pause, stop or "
+                f"change it.", icon=":material/visibility:")
+        if not lecture_mode() and st.button("Stop watching and set up my own run",
+                                            key="unfollow"):
             runs.unfollow()
             st.rerun()
         return
@@ -162,57 +177,16 @@ def live_lr(run, allowed: set, input_column, button_column) -> None:
                          on_click=runs.send, args=(run, RunControl.set_lr, new_lr))
 
 
-def live_panel(run) -> None:
-    """Curves, progress and samples, refreshed every second while the run can change."""
-
-    @st.fragment(run_every=runs.refresh_interval(run, runs.TRAIN_REFRESH_S))
-    def panel():
-        runs.registry().heartbeat(run.id)
-        reader = runs.records(run)
-        progress = run.progress()
-        if run.state in (RunState.DIVERGED, RunState.FAILED):
-            st.error(run.message)
-            if run.traceback:
-                with st.expander("Where it failed (traceback)"):
-                    st.code(run.traceback, language="text")
-        elif run.message:
-            st.caption(run.message)
-        progress_row(run, progress, reader)
-        shared = charts.shared_live_charts(run.id).figures_for(run, reader,
-                                                               runs.TRAIN_REFRESH_S)
-        left, right = st.columns(2)
-        for column, keys in ((left, ("ppl_chart", "loss_chart")),
-                             (right, ("speed_chart", "grad_chart"))):
-            with column:
-                for key in keys:
-                    show_chart(shared[key], key=key)
-        samples_block(reader)
-        downloads(run, reader)
-
-    panel()
-
-
-def progress_row(run, progress: dict, reader) -> None:
-    per_epoch = max(progress["batches_per_epoch"], 1)
-    done = (progress["epoch"] + progress["batch_in_epoch"] / per_epoch) / progress["num_epochs"]
-    st.progress(min(done, 1.0), text=(
-        f"{run.state.value} · epoch {progress['epoch']}/{progress['num_epochs']} · batch "
-        f"{progress['batch_in_epoch']}/{per_epoch} · elapsed "
-        f"{format_seconds(progress['elapsed_s'])} · ETA {format_seconds(progress['eta_s'])}"))
-    speeds = not presenting()  # fewer numbers on a projector: the chart has them
-    cols = iter(st.columns((2 if speeds else 1) * len(run.models) + 1))
-    for network in run.models:
-        name = SHORT_NAMES[network]
-        epochs = reader.epochs_of(network)
-        last = epochs[-1] if epochs else None
-        change = (f"{last['perplexity'] - epochs[-2]['perplexity']:+.2f}"
-                  if len(epochs) > 1 else None)
-        next(cols).metric(f"Perplexity · {name}", f"{last['perplexity']:.2f}" if last else "–",
-                          delta=change, delta_color="inverse")
-        if speeds:
-            next(cols).metric(f"Tokens/s · {name}",
-                              f"{last['tokens_per_second']:,.0f}" if last else "–")
-    next(cols).metric("Learning rate", f"{run.lr:g}")
+def live_panel(run, owned: bool) -> None:
+    """What went wrong (if anything), then the live view: curves, progress,
+    samples and gates, pushed to this browser as the run trains."""
+    if run.state in (RunState.DIVERGED, RunState.FAILED):
+        st.error(run.message)
+        if run.traceback:
+            with st.expander("Where it failed (traceback)"):
+                st.code(run.traceback, language="text")
+    live_view(run.id, present=presenting(), rerun_on_state=owned, key="train_live")
+    downloads(run, runs.records(run))
 
 
 def downloads(run, reader) -> None:
@@ -229,17 +203,6 @@ def downloads(run, reader) -> None:
                           key="csv_batches")
 
 
-def samples_block(reader) -> None:
-    latest = reader.latest_samples()
-    if not latest:
-        st.caption("The greedy continuation of *time traveller* appears every few epochs.")
-        return
-    for network, record in latest.items():
-        st.markdown(f"**{NETWORK_NAMES[network]}**, epoch {record['epoch']} — greedy "
-                    f"continuation of *time traveller*:")
-        st.code(record["text"], language=None, wrap_lines=True)
-
-
 def save_panel(run) -> None:
     """Download the current model as a checkpoint, or keep it in the app's data folder."""
     with st.expander("Save the current model", expanded=not runs.is_active(run)):
@@ -252,28 +215,72 @@ def save_panel(run) -> None:
                            icon=":material/download:", key="download_ckpt")
         if presenting():
             return
-        name = st.text_input("…or save on the server as", value=f"gru-{network}", key="save_name",
-                             max_chars=80)
-        if st.button("Save on the server", key="save_server"):
-            try:
-                path = checkpoint_path(name)
-                atomic_write_bytes(path, run.checkpoint_bytes(network))
-            except (ValueError, OSError) as exc:
-                st.error(f"Could not save: {exc}")
-            else:
-                st.success(f"Saved as `{path.name}` in the app's data folder.")
+        name = st.text_input("…or save on the server as", value=f"gru-{run.id}-{network}",
+                             key="save_name", max_chars=80)
+        replace = st.checkbox("Replace a checkpoint of that name", key="save_replace",
+                              disabled=not runs.is_owner(run),
+                              help="Only the run's owner may replace a file on the server.")
+        if st.button("Save on the server", key="save_server") and may_control("save on the server"):
+            save_on_server(run, network, name, replace and runs.is_owner(run))
+
+
+def save_on_server(run, network: str, name: str, replace: bool) -> None:
+    """Write the checkpoint into the data folder; never over an existing file
+    unless the run's owner asked to replace it."""
+    try:
+        path = checkpoint_path(name)
+        if path.exists() and not replace:
+            st.error(f"A checkpoint named `{path.name}` is already on the server; it was kept. "
+                     f"Choose another name" + (", or tick *Replace*." if runs.is_owner(run)
+                                                else "."))
+            return
+        atomic_write_bytes(path, run.checkpoint_bytes(network))
+    except (ValueError, OSError) as exc:
+        st.error(f"Could not save: {exc}")
+    else:
+        st.success(f"Saved as `{path.name}` in the app's data folder.")
+
+
+def recent_runs() -> None:
+    """This browser's runs that were saved and released (reaped, or from before
+    a restart): reopen one where it stopped."""
+    saved = runs.registry().saved_runs(owner() or "")
+    if not saved:
+        return
+    with st.expander(f"Your recent runs ({len(saved)})", expanded=False):
+        for summary in saved[:10]:
+            left, right = st.columns([4, 1], vertical_alignment="center")
+            ppl = summary.get("perplexity")
+            left.markdown(f"`{summary['id']}` · {summary['name']} · epoch {summary['epoch']}/"
+                          f"{summary['num_epochs']} · {summary['state']}"
+                          + (f" · perplexity {ppl:.2f}" if ppl else ""))
+            if right.button("Reopen", key=f"reopen_{summary['id']}"):
+                try:
+                    runs.follow(runs.registry().reopen(summary["id"], owner() or ""))
+                except RunError as exc:
+                    st.error(str(exc))
+                else:
+                    st.rerun()
 
 
 st.title("Train a GRU")
 st.caption("d2l's GRU chapter, live: the same data pipeline, cell, SGD with gradient clipping "
            "and perplexity — trained in a background thread while you watch.")
 run = runs.followed_run()
-if run is None or runs.is_owner(run):
+owned = runs.is_owner(run)
+may_set_up = not lecture_mode() or is_presenter()
+if may_set_up and (run is None or owned):
     setup(run)
+if run is None and lecture_mode():
+    live_view("lecture", present=presenting(), key="train_live")  # "waiting", then the run
 if run is not None:
     controls(run)
-    live_panel(run)
-    save_panel(run)
-if not presenting():
+    live_panel(run, owned)
+    if may_set_up:
+        save_panel(run)
+if lecture_mode() and may_set_up and presenting():
+    share_panel(share_address(), True, "Students: open this page")
+if not presenting() and may_set_up:
+    recent_runs()
     with st.expander("Load a checkpoint", expanded=False):
         checkpoint_loader("train_ckpt_upload")

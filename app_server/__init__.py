@@ -15,7 +15,8 @@ from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
 from gru_core.interpret import DEFAULT_PROBE
-from gru_core.runs import Run, RunError, get_registry
+from gru_core import runs
+from gru_core.runs import Run, RunError
 from gru_core.runs.saved import SavedRunError
 from gru_core.storage import data_dir
 
@@ -44,7 +45,7 @@ def lecture_autosave_path() -> Path:
 def keep_as_lecture_run(control) -> None:
     """Make a presenter's run the lecture's: never reaped, saved every 30 s
     and at each pause and stop, followed by the room."""
-    registry = get_registry()
+    registry = runs.get_registry()
     registry.pin(control.run_id)
     control.run.keep_autosaved(lecture_autosave_path(), every_s=LECTURE_AUTOSAVE_S,
                                owner=control.token)
@@ -59,7 +60,7 @@ def restore_lecture_run() -> str | None:
         return None
     try:
         run = Run.restore(path)
-        control = get_registry().adopt(run, owner=lecture.token, pinned=True)
+        control = runs.get_registry().adopt(run, owner=lecture.token, pinned=True)
     except (SavedRunError, RunError) as exc:
         log.error("the lecture's run could not be restored from %s: %s", path, exc)
         return None

@@ -27,7 +27,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from gru_core import interpret
 from gru_core.broadcast import LiveChannel
 from gru_core.broadcast.frames import encode_frame
-from gru_core.runs import RunError, get_registry
+from gru_core import runs
+from gru_core.runs import RunError
 
 from .lecture import hall
 
@@ -74,7 +75,7 @@ class PushHub:
             room.channel = None
             return None
         try:
-            run = get_registry().get(run_id)
+            run = runs.get_registry().get(run_id)
         except RunError:
             room.channel = None
             return None
@@ -102,6 +103,7 @@ class PushHub:
             if channel is None:
                 await self._send(viewer, self._waiting(room_id))
             else:  # up to the channel's cursor; the room's next delta goes on from there
+                runs.get_registry().heartbeat(channel.run.id)
                 cursor = socket.query_params.get("cursor")
                 await self._send(viewer, channel.catch_up(int(cursor) if cursor else None,
                                                           socket.query_params.get("generation")))
@@ -176,7 +178,7 @@ class PushHub:
         if channel is not before:  # a new run (or a restored one): everyone starts over
             reset = channel.catch_up(None, None)
             await self._broadcast(room, lambda viewer: reset)
-        get_registry().heartbeat(channel.run.id)  # watched: keep it alive
+        runs.get_registry().heartbeat(channel.run.id)  # watched: keep it alive
         delta = channel.poll()
         await self._broadcast(room, lambda viewer: delta)
         if not room.building and channel.heatmaps_due():

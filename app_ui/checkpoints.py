@@ -14,6 +14,8 @@ import streamlit as st
 from gru_core.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from gru_core.storage import list_checkpoints
 
+from .lecture import may_control
+
 REPO = Path(__file__).resolve().parents[1]
 PRETRAINED_PATH = REPO / "assets" / "pretrained_gru.pt"
 CHECKPOINT_KEY = "checkpoint_digest"   # session_state: the digest of this session's checkpoint
@@ -98,6 +100,8 @@ def checkpoint_loader(key: str) -> None:
     elif chosen is not None and right.button("Load", key=f"{key}_load"):
         name, payload = chosen, saved[chosen].read_bytes()
     else:
+        return
+    if not may_control("load a checkpoint"):
         return
     try:
         read_checkpoint(payload, name)

@@ -80,11 +80,9 @@ class Viewer {
       outcome = "reset"
     } else if (header.generation !== this.generation || header.after > this.cursor) {
       return "gap"
-    } else if (header.cursor <= this.cursor) {
-      return "duplicate"
-    } else if (header.after < this.cursor) {
-      return "gap"
-    }
+    } else if (header.after < this.cursor) {  // a repeat (or an overlap, never sent)
+      return header.cursor <= this.cursor ? "duplicate" : "gap"
+    }  // else a delta at our cursor, maybe with no record: the status moved on
     for (const [kind, rows] of Object.entries(header.records)) {
       this.records[kind].push(...rowsToRecords(this.fields[kind], rows, this.networks))
     }
@@ -165,14 +163,14 @@ function layout(options, extra) {
     hovermode: "closest", ...extra,
   }
 }
-function logTicks(values) {  // 1, 2, 5, 10, 20, 50, ... covering the data: readable log axes
+function logTicks(values) {  // 1, 1.5, 2, 3, 5, 7, 10, ... covering the data: readable log axes
   const finite = values.filter((v) => isFinite(v) && v > 0)
   if (!finite.length) return {}
   const low = Math.min(...finite), high = Math.max(...finite), ticks = []
   for (let decade = Math.floor(Math.log10(low)); decade <= Math.ceil(Math.log10(high)); decade++) {
-    for (const m of [1, 2, 5]) ticks.push(m * 10 ** decade)
+    for (const m of [1, 1.5, 2, 3, 5, 7]) ticks.push(m * 10 ** decade)
   }
-  return { type: "log", tickvals: ticks, ticktext: ticks.map((t) => (t >= 1 ? String(t) : t.toPrecision(1))) }
+  return { type: "log", tickvals: ticks, ticktext: ticks.map((t) => String(Number(t.toPrecision(2)))) }
 }
 function lrMarks(changes, x) {  // vertical dashed lines where the learning rate changed
   const shapes = [], annotations = []
@@ -198,6 +196,7 @@ class LiveView {
       <div class="gru-live-head"><span class="gru-live-status">Connecting…</span>
         <span class="gru-live-conn"></span></div>
       <div class="gru-live-progress"><div></div></div>
+      <div class="gru-live-message"></div>
       <div class="gru-live-tabs"></div>
       <div class="gru-live-panel" data-panel="curves">
         <div class="gru-live-grid">
@@ -212,7 +211,8 @@ class LiveView {
         <figure><figcaption class="gru-live-heat-title"></figcaption><div class="gru-plot" data-plot="heat"></div></figure>
       </div>`
     this.buildTabs()
-    this.showTab(this.tab)
+    const panels = options.panels || ["curves", "gates"]
+    this.showTab(panels.length ? (panels.includes(this.tab) ? this.tab : panels[0]) : null)
   }
   el(selector) { return this.root.querySelector(selector) }
   buildTabs() {
@@ -281,9 +281,12 @@ class LiveView {
     if (this.frame) return
     this.frame = requestAnimationFrame(() => {
       this.frame = null
-      if (!window.Plotly) return
-      for (const what of this.dirty) this.draw(what)
-      this.dirty.clear()
+      for (const what of [...this.dirty]) {
+        const charted = !["status", "samples"].includes(what)
+        if (charted && !window.Plotly) continue  // drawn once plotly.js has loaded
+        this.draw(what)
+        this.dirty.delete(what)
+      }
     })
   }
   draw(what) {
@@ -308,7 +311,18 @@ class LiveView {
       `batch ${status.batch_in_epoch}/${per}`, `elapsed ${fmtSeconds(status.elapsed_s)}`]
     if (status.state === "running") parts.push(`ETA ${fmtSeconds(status.eta_s)}`)
     parts.push(`lr ${status.lr}`)
+    for (const network of viewer.networks) {  // the latest epoch of each network, small
+      const rows = viewer.records.epochs.filter((r) => r.model === network)
+      const last = rows[rows.length - 1]
+      if (!last) continue
+      let text = `${name(network)}: perplexity ${last.perplexity.toFixed(2)}`
+      if (last.heldout_perplexity !== null && last.heldout_perplexity !== undefined) text += ` (held-out ${last.heldout_perplexity.toFixed(2)})`
+      parts.push(`${text}, ${Math.round(last.tokens_per_second).toLocaleString("en")} tokens/s`)
+    }
     this.el(".gru-live-status").textContent = parts.join(" · ")
+    const message = this.el(".gru-live-message")
+    message.textContent = status.message || ""
+    message.style.display = status.message ? "" : "none"
   }
   drawSamples(viewer) {
     const latest = {}
@@ -424,8 +438,9 @@ export default function (component) {
     const view = new LiveView(root, { ...data, view: data.view || "hidden" }, setTriggerValue)
     instances.set(root, view)
     instance = view
-    loadPlotly().then(() => { view.connect(data.room); view.schedule() })
-      .catch(() => { root.querySelector(".gru-live-status").textContent = "The charts could not load (plotly.js). Reload the page." })
+    view.connect(data.room)  // the socket first: status and data do not wait for plotly.js
+    loadPlotly().then(() => { for (const plot of ["ppl", "loss", "grad", "heat"]) view.dirty.add(plot); view.schedule() })
+      .catch(() => { root.querySelector(".gru-live-message").textContent = "The charts could not load (plotly.js). Reload the page." })
   } else {
     instance.setTriggerValue = setTriggerValue
     instance.setOptions(data)

@@ -23,6 +23,7 @@ def live_view(room: str, *, panels=("curves", "gates"), view: str = "hidden",
     """Mount the live view of ``room`` (a run id, or "lecture"). ``panels``:
     which tabs to show; ``rerun_on_state``: rerun the page once when the run's
     state changes (for the owner's controls; viewers never rerun)."""
+    view = view if "gates" in panels else "none"  # no heatmaps for a view without them
     return _COMPONENT(key=key, data={"room": room, "panels": list(panels), "view": view,
                                      "present": present, "rerun_on_state": rerun_on_state},
                       on_state_change=lambda: None)

@@ -3,18 +3,17 @@ shared while the weights are the same), the frame of a page that inspects
 one probe, and the unit picker."""
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import streamlit as st
 
 from gru_core import interpret
-from gru_core.interpret import MAX_PROBE_CHARS
+from gru_core.interpret import DEFAULT_PROBE, MAX_PROBE_CHARS
 from gru_core.models import GateTrace
 
+from .budget import Busy, live_computation
 from .runs import followed_run
-from .sources import ModelSource, following, resolve_source, source_picker
-
-DEFAULT_PROBE = ("the time traveller for so it will be convenient to speak of him was "
-                 "expounding a recondite matter to us his grey eyes shone and twinkled and "
-                 "his usually pale face was flushed and animated")
+from .sources import ModelSource, resolve_source, source_picker
 
 
 def probe_text(key: str = "probe", default: str = DEFAULT_PROBE) -> str | None:
@@ -44,6 +43,22 @@ def _cached_trace(source_key: str, indices: tuple[int, ...], _model) -> GateTrac
     return interpret.readable_cell(_model).trace(list(indices))
 
 
+_traced: OrderedDict = OrderedDict()   # (source key, indices) computed lately in this process
+
+
+def _trace(source: ModelSource, indices: tuple[int, ...]) -> GateTrace:
+    """The cached trace; a new one of a live model goes through the budget."""
+    seen = (source.key, indices)
+    if source.origin != "live" or seen in _traced:
+        return _cached_trace(source.key, indices, source.model)
+    with live_computation("The trace of your text"):
+        trace = _cached_trace(source.key, indices, source.model)
+    _traced[seen] = True
+    while len(_traced) > 256:  # as many as the trace cache can hold, and then some
+        _traced.popitem(last=False)
+    return trace
+
+
 def probe_trace(source: ModelSource, text: str) -> tuple[interpret.Probe, GateTrace] | None:
     """(Probe, GateTrace) of the text through the source's model, or None after
     a message. Traces are shared between sessions while the weights are the same."""
@@ -54,26 +69,28 @@ def probe_trace(source: ModelSource, text: str) -> tuple[interpret.Probe, GateTr
         missing = sorted({probe.text[t] for t in probe.unknown_positions})
         st.caption(f"Not in the model's vocabulary, read as `<unk>` (outlined in red): "
                    f"{' '.join(repr(c) for c in missing)}")
-    trace = _cached_trace(source.key, tuple(int(i) for i in probe.indices), source.model)
+    try:
+        trace = _trace(source, tuple(int(i) for i in probe.indices))
+    except Busy as exc:
+        st.info(str(exc), icon=":material/hourglass_top:")
+        return None
     return probe, trace
 
 
-def probe_page(render) -> None:
+def probe_page(render, before=None) -> None:
     """The frame of a page that inspects one probe: the source picker and the
-    probe box, then ``render(source, probe, trace)`` inside a fragment that
-    follows a live run's model every few seconds (and stops when the run ends)."""
+    probe box, then ``render(source, probe, trace)`` on the model as it is now
+    (a live model is copied when the page runs; no timer reruns the page).
+    ``before(source, text)``, if given, runs first (e.g. the live view)."""
     run = followed_run()
     choice = source_picker(run)
     text = probe_text()
-
-    @st.fragment(run_every=following(choice, run))
-    def view():
-        source = resolve_source(choice, run)
-        result = probe_trace(source, text) if text is not None else None
-        if result is not None:
-            render(source, *result)
-
-    view()
+    source = resolve_source(choice, run)
+    if before is not None:
+        before(source, text)
+    result = probe_trace(source, text) if text is not None else None
+    if result is not None:
+        render(source, *result)
 
 
 def unit_picker(num_hiddens: int, key: str = "unit", label: str = "Unit") -> int:

@@ -1,10 +1,12 @@
 """Runs as a session sees them: the process-wide registry, the run this
-session follows, the owner tokens of the runs it started, the records every
-viewer of a run shares, and the buttons through which an owner commands it.
+session follows, whether it owns that run, the records every viewer of a run
+shares, and the buttons through which an owner commands it.
 
-Anyone with a run's id may watch it; only the session that started it holds
-its token (in ``st.session_state``), which the registry exchanges for a
-``RunControl`` whose methods are the commands.
+Anyone with a run's id may watch it. Control goes to its owner: the browser
+that started it (its identity cookie, so a reload or a new tab keeps control)
+or, in lecture mode, the presenter; the registry exchanges that owner key for
+a ``RunControl`` whose methods are the commands. Live updates reach the page
+through the live view's socket, never through script reruns.
 """
 from __future__ import annotations
 
@@ -13,16 +15,15 @@ from typing import Callable
 
 import streamlit as st
 
+from app_server.lecture import hall
 from gru_core import runs
-from gru_core.runs import RecordsReader, Run, RunControl, RunError
+from gru_core.runs import PermissionDenied, RecordsReader, Run, RunControl, RunError
+
+from .lecture import owner
 
 # session_state keys (everything else in session_state is a widget key)
 RUN_KEY = "run_id"
-TOKENS_KEY = "owner_tokens"
-
-TRAIN_REFRESH_S = 1.0    # curves while training
-STATUS_REFRESH_S = 2.0   # the sidebar status, on every page
-FOLLOW_REFRESH_S = 5.0   # gate views that follow a training model (a heatmap tick is ~1 MB)
+MODEL_REFRESH_S = 5.0    # how long a copy of a training model's weights is reused
 
 
 @st.cache_resource(show_spinner=False)
@@ -36,21 +37,18 @@ def is_active(run: Run | None) -> bool:
     return run is not None and not run.state.is_terminal
 
 
-def refresh_interval(run: Run | None, seconds: float) -> float | None:
-    """Poll while the run can still change; stop polling once it has ended."""
-    return seconds if is_active(run) else None
-
-
 # ---------------------------------------------------------------- following
 
 def followed_run() -> Run | None:
     """The run this session shows: ``?run=<id>`` wins (a shared link), else the
-    one this session started. Keeps the id in the URL so any page can be shared."""
-    wanted = st.query_params.get("run") or st.session_state.get(RUN_KEY)
+    one this session started, else (in lecture mode) the lecture's. Keeps the
+    id in the URL so any page can be shared."""
+    wanted = (st.query_params.get("run") or st.session_state.get(RUN_KEY)
+              or (hall().run_id if hall().active else None))
     if not wanted:
         return None
     try:
-        run = registry().get(wanted)
+        run = registry().heartbeat(wanted)  # someone is looking; the push route takes over
     except RunError as exc:
         unfollow()
         st.warning(f"Run `{wanted}` cannot be shown: {exc} Start a new one on the Train page.")
@@ -62,10 +60,9 @@ def followed_run() -> Run | None:
 
 
 def follow(control: RunControl) -> None:
-    """Follow a run this session has just created, and keep its owner token."""
+    """Follow a run this session has just created (or reopened)."""
     st.session_state[RUN_KEY] = control.run_id
     st.query_params["run"] = control.run_id
-    st.session_state.setdefault(TOKENS_KEY, {})[control.run_id] = control.token
 
 
 def unfollow() -> None:
@@ -74,8 +71,19 @@ def unfollow() -> None:
         del st.query_params["run"]
 
 
+def control_of(run: Run | None) -> RunControl | None:
+    """This session's handle on ``run``, or None when it does not own it."""
+    key = owner()
+    if run is None or key is None:
+        return None
+    try:
+        return registry().control(run.id, key)
+    except (PermissionDenied, RunError):
+        return None
+
+
 def is_owner(run: Run | None) -> bool:
-    return run is not None and run.id in st.session_state.get(TOKENS_KEY, {})
+    return control_of(run) is not None
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -95,8 +103,7 @@ def send(run: Run, action: Callable, *args) -> bool:
     """Call ``action`` (a ``RunControl`` method, e.g. ``RunControl.pause``) on
     this session's handle of ``run``; a refusal becomes a message."""
     try:
-        action(registry().control(run.id, st.session_state.get(TOKENS_KEY, {}).get(run.id)),
-               *args)
+        action(registry().control(run.id, owner()), *args)
     except RunError as exc:
         st.error(str(exc))
         return False

@@ -20,7 +20,7 @@ from gru_core.training import network_of
 from .checkpoints import PRETRAINED_PATH, loaded_checkpoint, loaded_digest, pretrained_checkpoint
 from .corpora import default_corpus
 from .display import NETWORK_NAMES
-from .runs import FOLLOW_REFRESH_S, is_owner, records, registry
+from .runs import MODEL_REFRESH_S, is_owner, records, registry
 
 SOURCE_TITLES = {"live": "Live run", "checkpoint": "Loaded checkpoint",
                  "pretrained": "Pretrained (shipped)", "fresh": "Fresh model"}
@@ -67,7 +67,7 @@ def live_snapshot(run_id: str, network: str, version: tuple) -> nn.Module:
 def live_version(run: Run) -> tuple:
     """Changes every few seconds while the run trains, else with its position."""
     if run.state is RunState.RUNNING:
-        return ("t", int(time.time() // FOLLOW_REFRESH_S))
+        return ("t", int(time.time() // MODEL_REFRESH_S))
     return ("at", run.epoch, run.batch, run.state.value)
 
 
@@ -156,8 +156,8 @@ def source_picker(run: Run | None) -> SourceChoice:
 
 
 def resolve_source(choice: SourceChoice, run: Run | None) -> ModelSource:
-    """The chosen model, with a banner that says which one is shown. Call it
-    inside a live fragment to follow the training run."""
+    """The chosen model, with a banner that says which one is shown (a live
+    run's model as it is now)."""
     loaded = loaded_checkpoint()
     pretrained, problem = pretrained_checkpoint()
     if choice.origin == "live" and run is not None:
@@ -174,13 +174,6 @@ def resolve_source(choice: SourceChoice, run: Run | None) -> ModelSource:
     if problem:
         st.caption(f"The shipped pretrained model could not be loaded: {problem}")
     return source
-
-
-def following(choice: SourceChoice, run: Run | None) -> float | None:
-    """How often a view that shows the live model refreshes: only while it
-    trains (a paused or finished model does not change)."""
-    training = choice.origin == "live" and run is not None and run.state is RunState.RUNNING
-    return FOLLOW_REFRESH_S if training else None
 
 
 def corpus_stretch(source: ModelSource, num_chars: int, probe) -> tuple[list[int], str]:

@@ -69,7 +69,14 @@ def test_train_pause_and_inspect_in_a_browser(app_url):
         assert_no_exception(page)
         screenshot(page, "train-paused")
 
-        viewer = page.context.new_page()  # a second tab opens the share link: read-only
+        again = page.context.new_page()  # another tab of the same browser: still the owner
+        again.goto(page.url)
+        wait_connected(again)
+        again.get_by_role("button", name="Resume", exact=True).wait_for(timeout=TIMEOUT_MS)
+        assert again.get_by_text("you are the owner").count() == 1
+        again.close()
+        # another browser opens the share link: read-only
+        viewer = page.context.browser.new_context(viewport={"width": 1500, "height": 2400}).new_page()
         viewer.goto(page.url)
         wait_connected(viewer)
         viewer.get_by_text("read-only").first.wait_for(timeout=TIMEOUT_MS)
@@ -77,7 +84,7 @@ def test_train_pause_and_inspect_in_a_browser(app_url):
         assert viewer.get_by_role("button", name="Resume", exact=True).count() == 0
         assert viewer.get_by_role("button", name="Stop", exact=True).count() == 0
         screenshot(viewer, "viewer")
-        viewer.close()
+        viewer.context.close()
 
         open_page(page, "Gates")
         page.wait_for_function(
@@ -101,7 +108,8 @@ def test_train_pause_and_inspect_in_a_browser(app_url):
 
         open_page(page, "Train")
         page.get_by_role("button", name="Stop", exact=True).click()
-        page.get_by_text("stopped").first.wait_for(timeout=TIMEOUT_MS)
+        page.locator(".gru-live-status:visible", has_text="stopped").first.wait_for(
+            timeout=TIMEOUT_MS)  # the live view says so, pushed from the server
         assert_no_exception(page)
 
 

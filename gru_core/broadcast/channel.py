@@ -96,6 +96,8 @@ class LiveChannel:
 
     def set_probe(self, text: str) -> None:
         """The text whose gates the room watches (cut to ``LIVE_PROBE_CHARS``)."""
+        if getattr(self, "probe", None) is not None and self.probe.text == text[:LIVE_PROBE_CHARS]:
+            return
         vocab = self.run.corpus.vocab
         probe = interpret.encode_probe(text[:LIVE_PROBE_CHARS], vocab,
                                        lowercase=interpret.suggests_lowercase(vocab))

@@ -34,12 +34,12 @@ class ViewerState:
             outcome = "reset"
         elif header["generation"] != self.generation or header["after"] > self.cursor:
             return "gap"
-        elif header["cursor"] <= self.cursor:
-            return "duplicate"
         elif header["after"] < self.cursor:
-            return "gap"  # overlapping: never sent by the server, refuse rather than double
+            # records this viewer already has (a repeat), or an overlap the server
+            # never sends: refuse rather than double
+            return "duplicate" if header["cursor"] <= self.cursor else "gap"
         else:
-            outcome = "applied"
+            outcome = "applied"   # possibly no new record: the status alone moved on
         for kind, rows in header["records"].items():
             self.records.setdefault(kind, []).extend(
                 row_record(kind, row, self.networks) for row in rows)

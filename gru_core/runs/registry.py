@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..config import TrainConfig, check_count
 from ..data import Corpus
+from ..storage import data_dir
 from .run import Run
 from .saved import SavedRunError, read_saved_run, saved_summaries
 from .states import PermissionDenied, RunCapError, RunError, RunState
@@ -279,6 +280,6 @@ def get_registry() -> RunRegistry:
     global _registry
     with _registry_lock:
         if _registry is None:
-            _registry = RunRegistry()
+            _registry = RunRegistry(autosave_dir=data_dir() / "autosave")
             atexit.register(_registry.shutdown)
         return _registry

@@ -12,10 +12,9 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from app_ui.runs import TRAIN_REFRESH_S as SHARED_FIGURE_AGE_S  # noqa: F401 (re-used by tests)
 
 REPO = Path(__file__).resolve().parents[2]
-APP = str(REPO / "app.py")
+APP = str(REPO / "navigation.py")
 PAGES = ["app_pages/train.py", "app_pages/gates.py", "app_pages/compare.py", "app_pages/step.py",
          "app_pages/explore.py"]
 # A run that trains an epoch in a fraction of a second on a shared core.
@@ -67,6 +66,22 @@ def wait_until(predicate, timeout: float = WAIT_S) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting for the run")
         time.sleep(0.05)
+
+
+def live_views(at) -> list[dict]:
+    """The live views (custom components) the page mounted, as their data."""
+    return [json.loads(element.proto.json) for element in at.get("bidi_component")]
+
+
+def pushed(run):
+    """What the push route's channel gives a new viewer of ``run`` now: the
+    same frames the live view draws (a ViewerState after its catch-up)."""
+    from gru_core.broadcast import LiveChannel, ViewerState
+    channel = LiveChannel(run, "the time traveller")
+    channel.poll()
+    viewer = ViewerState()
+    viewer.apply(channel.catch_up(None, None))
+    return viewer
 
 
 def the_run(registry):

@@ -2,12 +2,10 @@
 them) and the equivalence lab's parity figure."""
 from __future__ import annotations
 
-import time
-
 from gru_core.config import D2L
 
-from .common import (SHARED_FIGURE_AGE_S, assert_clean, figures_by_title, new_app,
-                     start_tiny_run, texts, wait_until)
+from .common import (assert_clean, figures_by_title, live_views, new_app, pushed, start_tiny_run,
+                     texts, wait_until)
 
 
 def test_compare_page_without_a_lockstep_run_runs_the_parity_lab(registry):
@@ -29,11 +27,11 @@ def test_compare_page_overlays_a_lockstep_runs_two_networks(registry):
     at, run = start_tiny_run(registry, model="Both, in lockstep")  # the URL holds labels
     assert set(run.models) == {"scratch", "concise"}
     wait_until(lambda: run.epoch >= 2)
-    time.sleep(SHARED_FIGURE_AGE_S)
     at.switch_page("app_pages/compare.py").run()
     assert_clean(at)
-    perplexity = figures_by_title(at)["Perplexity per epoch"]
-    assert [trace["name"] for trace in perplexity["data"]] == ["from-scratch GRU", "nn.GRU"]
+    view, = [v for v in live_views(at) if v["panels"] == ["curves"]]
+    assert view["room"] == run.id  # the curves arrive by push, both networks overlaid
+    assert pushed(run).networks == ["scratch", "concise"]
     assert "the live run's nn.GRU" in texts(at.markdown)
     at.switch_page("app_pages/train.py").run()
     at.button(key="stop").click().run()

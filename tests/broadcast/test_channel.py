@@ -125,3 +125,17 @@ def test_polling_while_training_never_tears_a_record(make_run):
     poller.join(WAIT_S)
     viewer.apply(channel.poll())
     assert not errors and steps_of(viewer) == list(range(1, run.batch + 1))
+
+
+def test_a_change_of_state_without_new_records_still_reaches_the_viewer(make_run):
+    run = make_run(num_epochs=5)
+    channel = LiveChannel(run, "abc")
+    viewer = ViewerState()
+    run.step_batch().wait(WAIT_S)
+    run.wait_idle(WAIT_S)
+    channel.poll()
+    viewer.apply(channel.catch_up(None, None))
+    assert viewer.status["state"] == "paused"
+    run.stop()  # no record is written, only the state moves on
+    assert viewer.apply(channel.poll()) == "applied"
+    assert viewer.status["state"] == "stopped" and "Stopped by its owner" in viewer.status["message"]

@@ -62,14 +62,20 @@ def wait_script_idle(page, timeout_ms: int = 30_000) -> None:
 
 
 def plot_points(page, title: str) -> int:
-    """How many points the first trace of the Plotly chart whose title contains
-    ``title`` holds (-1: no such chart). Numpy arrays arrive as typed arrays,
-    which Plotly keeps decoded in ``_fullData``."""
+    """How many points the first trace of the Plotly chart titled ``title``
+    holds (-1: no such chart): a chart whose layout title contains it, or one
+    of the live view's charts under a caption that does. Numpy arrays arrive as
+    typed arrays, which Plotly keeps decoded in ``_fullData``."""
     return page.evaluate(
         """(title) => {
-            for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+            const plots = [...document.querySelectorAll('.js-plotly-plot')].filter(plot => {
                 const text = plot.layout && plot.layout.title && plot.layout.title.text;
-                if (text && text.includes(title) && plot._fullData && plot._fullData.length) {
+                const caption = plot.closest('figure') && plot.closest('figure').querySelector('figcaption');
+                return (text && text.includes(title))
+                    || (caption && caption.textContent.includes(title));
+            });
+            for (const plot of plots) {
+                if (plot._fullData && plot._fullData.length) {
                     const y = plot._fullData[0].y;
                     return y ? y.length : 0;
                 }

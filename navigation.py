@@ -1,0 +1,30 @@
+"""GRU Explainer's Streamlit script (``app.py`` serves it): page config, the
+sidebar (presentation toggle, the followed run and how to share it), then the
+page the user picked. Pages are registered explicitly."""
+import streamlit as st
+
+from app_ui.display import presentation_toggle
+from app_ui.lecture import key_notice
+from app_ui.sidebar import sidebar_run_status
+
+st.set_page_config(page_title="GRU Explainer", page_icon="🔁", layout="wide")
+
+PAGES = [
+    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:",
+            url_path="train", default=True),
+    st.Page("app_pages/gates.py", title="Gates", icon=":material/grid_on:", url_path="gates"),
+    st.Page("app_pages/compare.py", title="Compare with nn.GRU", icon=":material/compare:",
+            url_path="compare"),
+    st.Page("app_pages/step.py", title="Step through the math", icon=":material/functions:",
+            url_path="step"),
+    st.Page("app_pages/explore.py", title="Explore", icon=":material/explore:", url_path="explore"),
+]
+# Pages whose main view is the live component: the sidebar needs no live status there.
+LIVE_PAGES = {PAGES[0], PAGES[1]}
+
+page = st.navigation(PAGES)
+with st.sidebar:
+    presentation_toggle()
+key_notice()
+sidebar_run_status(live_status=page not in LIVE_PAGES)
+page.run()
