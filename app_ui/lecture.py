@@ -56,5 +56,8 @@ def key_notice() -> None:
 
 
 def sign_out_link() -> None:
+    """A plain link in this tab (Streamlit's link buttons open a new tab, which
+    would leave this one signed in)."""
     if lecture_mode() and is_presenter():
-        st.link_button("Sign out as presenter", SIGN_OUT_PATH, icon=":material/logout:")
+        st.html(f'<a href="{SIGN_OUT_PATH}" target="_self" style="font-weight:600">'
+                f'Sign out as presenter</a>')

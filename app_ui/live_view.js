@@ -426,7 +426,7 @@ class LiveView {
       { height: this.options.present ? 640 : (this.root.clientWidth < 600 ? 420 : 520), showlegend: false,
         margin: { l: 64, r: 8, t: 8, b: 40 }, dragmode: "pan",
         xaxis: { tickmode: "array", tickvals: x, ticktext: ticks, tickangle: 0, range: [-0.5, Math.min(steps, this.root.clientWidth < 600 ? 40 : 80) - 0.5] },
-        yaxis: { showticklabels: false, title: { text: `${units} units` } } })
+        yaxis: { showticklabels: false, ticks: "", title: { text: `${units} units` } } })
   }
 }
 

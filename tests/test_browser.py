@@ -134,3 +134,83 @@ def test_an_upload_over_the_limit_is_refused_with_the_limit_named(app_url):
             screenshot(page, "upload-too-large")
         assert_no_exception(page)
         assert page.get_by_role("button", name="Start training").count() == 1
+
+
+LECTURE_KEY = "browser-lecture-key"
+
+
+@pytest.fixture(scope="module")
+def lecture_url(data_cache, tmp_path_factory):
+    reason = chromium_missing_reason()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"the browser test must run in CI: {reason}")
+        pytest.skip(reason)
+    from app_server.lecture import KEY_ENV
+    folder = tmp_path_factory.mktemp("lecture-data")
+    (folder / "timemachine.txt").write_bytes((data_cache / "timemachine.txt").read_bytes())
+    log = tmp_path_factory.mktemp("streamlit") / "lecture.log"
+    with serve_app(folder, log, env={KEY_ENV: LECTURE_KEY}) as url:
+        yield url
+
+
+def loss_chart_lr_marks(page) -> list[str]:
+    return page.evaluate("""() => {
+        const plot = document.querySelector('[data-plot="loss"]');
+        return plot && plot.layout ? (plot.layout.annotations || []).map(a => a.text) : [];
+    }""")
+
+
+def test_a_lecture_the_presenter_keeps_control_the_room_watches(lecture_url):
+    with browser_page(width=1366, height=1600) as presenter:
+        browser = presenter.context.browser
+        presenter.goto(f"{lecture_url}/?key={LECTURE_KEY}&{SMALL_RUN}")
+        wait_connected(presenter)
+        assert "key=" not in presenter.url  # the key became a cookie, not a link to share
+        presenter.get_by_text("you are the presenter").wait_for(timeout=TIMEOUT_MS)
+
+        room = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                   has_touch=True).new_page()
+        room.goto(lecture_url)
+        wait_connected(room)
+        room.get_by_text("Waiting for the presenter").first.wait_for(timeout=TIMEOUT_MS)
+        assert room.get_by_role("button", name="Start training").count() == 0
+
+        presenter.get_by_role("button", name="Start training").click()
+        presenter.get_by_role("button", name="Pause").wait_for(timeout=TIMEOUT_MS)
+        # the waiting screen switches to the run by itself, and its curve grows
+        wait_for_points(room, 2)
+        presenter.reload()  # a reload keeps the presenter in control
+        wait_connected(presenter)
+        presenter.get_by_role("button", name="Pause").click()
+        presenter.get_by_role("button", name="Resume").wait_for(timeout=TIMEOUT_MS)
+        presenter.get_by_label("Learning rate (live)").fill("0.5")
+        presenter.get_by_label("Learning rate (live)").press("Enter")
+        presenter.get_by_role("button", name="Apply").click()
+        presenter.get_by_role("button", name="Step epoch").click()
+        room.wait_for_function("""() => {
+            const plot = document.querySelector('[data-plot="loss"]');
+            return plot && plot.layout && (plot.layout.annotations || []).some(a => a.text === 'lr → 0.5');
+        }""", timeout=TIMEOUT_MS)
+        assert loss_chart_lr_marks(room) == ["lr → 0.5"]
+        for name in ("Resume", "Pause", "Stop", "Step epoch", "Apply"):
+            assert room.get_by_role("button", name=name, exact=True).count() == 0, name
+        room.get_by_text("Gates, live").click()
+        room.wait_for_function("""() => {
+            const plot = document.querySelector('[data-plot="heat"]');
+            return plot && plot.data && plot.data[0] && plot.data[0].type === 'heatmap';
+        }""", timeout=TIMEOUT_MS)
+        assert_no_exception(room)
+        screenshot(room, "lecture-phone")
+
+        stranger = browser.new_context().new_page()
+        stranger.goto(f"{lecture_url}/?key=guess")
+        wait_connected(stranger)
+        stranger.get_by_text("That presenter key is not right").wait_for(timeout=TIMEOUT_MS)
+        assert stranger.get_by_text("you are the presenter").count() == 0
+
+        presenter.get_by_role("link", name="Sign out as presenter").click()
+        wait_connected(presenter)
+        presenter.get_by_text("following the lecture (read-only)").wait_for(timeout=TIMEOUT_MS)
+        assert presenter.get_by_role("button", name="Resume", exact=True).count() == 0
+        assert_no_exception(presenter)

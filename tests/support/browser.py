@@ -26,11 +26,12 @@ def chromium_missing_reason() -> str | None:
 
 
 @contextlib.contextmanager
-def serve_app(data_dir: Path, log_path: Path):
+def serve_app(data_dir: Path, log_path: Path, env: dict | None = None):
     """``streamlit run app.py`` headless on a free port; yields its base URL."""
     from .server import StreamlitServer
     # one torch thread, as conftest does: on a shared 2-core machine more threads only contend
-    env = {"GRU_EXPLAINER_DATA": str(data_dir), "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
+    env = {"GRU_EXPLAINER_DATA": str(data_dir), "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1",
+           **(env or {})}
     with StreamlitServer("app.py", str(REPO), options={"server.fileWatcherType": "none"},
                          env=env, log_path=str(log_path)) as server:
         yield server.url

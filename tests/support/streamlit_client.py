@@ -129,6 +129,7 @@ class BrowserTab:
     runs: list[RunRecord] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     sent: list[tuple[float, bytes]] = field(default_factory=list)   # every BackMsg, timestamped
+    cookies: dict[str, str] = field(default_factory=dict)   # this "browser's" cookie jar
 
     def __post_init__(self):
         self.page_script_hash = ""
@@ -146,10 +147,15 @@ class BrowserTab:
         self._finished = asyncio.Event()
 
     # ---- connection -------------------------------------------------------
-    def _http_get(self, path: str, cookie: str) -> str:
+    def _cookie_header(self) -> str:
+        return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+
+    def _http_get(self, path: str) -> None:
+        """GET as the browser does: sends the tab's cookies, keeps what it is set."""
         request = urllib.request.Request(self.base_url + path)
-        if cookie:
-            request.add_header("Cookie", f"{XSRF_COOKIE}={cookie}")
+        request.add_header("Accept", "text/html" if "/_stcore/" not in path else "*/*")
+        if self.cookies:
+            request.add_header("Cookie", self._cookie_header())
         try:
             response = urllib.request.urlopen(request, timeout=30)
         except urllib.error.HTTPError as error:  # e.g. the page-path health ping: 404
@@ -159,18 +165,20 @@ class BrowserTab:
             for header in response.headers.get_all("Set-Cookie") or []:
                 jar = http.cookies.SimpleCookie()
                 jar.load(header)
-                if XSRF_COOKIE in jar:
-                    cookie = jar[XSRF_COOKIE].value
-        return cookie
+                for name, morsel in jar.items():
+                    if morsel.value:
+                        self.cookies[name] = morsel.value
+                    else:  # a deleted cookie
+                        self.cookies.pop(name, None)
 
     def _page_load(self) -> str:
         """The HTTP a tab does before its websocket; returns the XSRF cookie."""
-        cookie = self._http_get("/" + self.page + ("?" + self.query if self.query else ""), "")
+        self._http_get("/" + self.page + ("?" + self.query if self.query else ""))
         # doInitPings tries the page's own path as a base first, then the root.
         for base in ([f"/{self.page}"] if self.page else []) + [""]:
-            cookie = self._http_get(f"{base}/_stcore/health", cookie)
-            cookie = self._http_get(f"{base}/_stcore/host-config", cookie)
-        return cookie
+            self._http_get(f"{base}/_stcore/health")
+            self._http_get(f"{base}/_stcore/host-config")
+        return self.cookies.get(XSRF_COOKIE, "")
 
     async def open(self, timeout: float = 60.0) -> "BrowserTab":
         cookie = await asyncio.to_thread(self._page_load)
@@ -179,7 +187,7 @@ class BrowserTab:
             f"ws://{host}/_stcore/stream",
             subprotocols=["streamlit", cookie or "PLACEHOLDER_AUTH_TOKEN"],
             origin=self.base_url,
-            additional_headers={"Cookie": f"{XSRF_COOKIE}={cookie}"} if cookie else None,
+            additional_headers={"Cookie": self._cookie_header()} if self.cookies else None,
             max_size=None, ping_interval=None, open_timeout=timeout)
         self._receiver = asyncio.create_task(self._receive_loop(), name=f"{self.name}-recv")
         await self.rerun()
