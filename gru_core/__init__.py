@@ -17,6 +17,13 @@ Words used throughout (one meaning each):
 - **reset-before / reset-after**: d2l's cell (R multiplies H_{t-1} before the
   recurrent matmul) and PyTorch's (R multiplies the matmul's result, which has
   its own bias b_hh).
+- **training text / held-out text**: a corpus's ``indices`` (the first
+  ``max_tokens`` characters, what the model trains on) and ``heldout`` (the rest of
+  the same text, never trained on).
+- **clean-up**: how raw text became tokens (``data.Cleanup``: d2l's letters-only
+  or keep-case); probes go through the model's own (``Corpus.cleanup``).
+- **shipped model**: a checkpoint in ``assets/``, described by ``assets.ShippedModel``
+  (what it was trained on, perplexity on its training and held-out text).
 - **seed**: only ever the random seed.
 """
 from .config import TrainConfig

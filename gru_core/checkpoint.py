@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from .config import TrainConfig
-from .data import Vocab
+from .data import Cleanup, Vocab
 from .models import model_from_weights, model_kind, resolve_device
 from .storage import atomic_write_bytes
 from .training import History
@@ -35,15 +35,24 @@ class Checkpoint:
     snapshots: list[dict] = field(default_factory=list)  # [{"epoch": int, "state_dict": {...}}]
     corpus_name: str = ""
     keep_case: bool = False
+    fold_accents: bool = False
+    sample_prefixes: tuple[str, ...] = ()   # the corpus's (empty in older checkpoints)
+
+    @property
+    def cleanup(self) -> Cleanup:
+        """The training text's clean-up: give it to ``interpret.encode_probe``."""
+        return Cleanup(self.keep_case, self.fold_accents)
 
 
 def checkpoint_bytes(model: nn.Module, vocab: Vocab, config: TrainConfig,
                      history: History | None = None, snapshots: list[dict] | None = None,
-                     corpus_name: str = "", keep_case: bool = False) -> bytes:
+                     corpus_name: str = "", keep_case: bool = False, fold_accents: bool = False,
+                     sample_prefixes=()) -> bytes:
     config_dict = config.to_dict() | {"model": model_kind(model), "num_hiddens": model.num_hiddens}
     payload = {
         "format": FORMAT, "version": VERSION, "config": config_dict,
         "vocab": list(vocab.idx_to_token), "corpus_name": corpus_name, "keep_case": keep_case,
+        "fold_accents": fold_accents, "sample_prefixes": [str(p) for p in sample_prefixes],
         "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
         "history": (history or History()).to_dict(), "snapshots": snapshots or [],
     }
@@ -53,11 +62,13 @@ def checkpoint_bytes(model: nn.Module, vocab: Vocab, config: TrainConfig,
 
 
 def save_checkpoint(path, model, vocab, config, history=None, snapshots=None,
-                    corpus_name: str = "", keep_case: bool = False) -> Path:
+                    corpus_name: str = "", keep_case: bool = False, fold_accents: bool = False,
+                    sample_prefixes=()) -> Path:
     """Atomic: an interrupted save leaves the previous file at ``path`` intact."""
     path = Path(path)
     atomic_write_bytes(path, checkpoint_bytes(model, vocab, config, history, snapshots,
-                                              corpus_name, keep_case))
+                                              corpus_name, keep_case, fold_accents,
+                                              sample_prefixes))
     return path
 
 
@@ -120,4 +131,5 @@ def load_checkpoint(source, expect_vocab: Vocab | None = None, device="cpu") -> 
                               f"({detail}).") from exc
     return Checkpoint(model, vocab, config, History.from_dict(payload.get("history")),
                       list(payload.get("snapshots") or []), payload.get("corpus_name", ""),
-                      bool(payload.get("keep_case", False)))
+                      bool(payload.get("keep_case", False)), bool(payload.get("fold_accents", False)),
+                      tuple(str(p) for p in payload.get("sample_prefixes") or ()))

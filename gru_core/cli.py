@@ -14,8 +14,7 @@ from .config import SETTINGS, TrainConfig
 from .data import CORPUS_SOURCES, Corpus, CorpusError, load_corpus
 from .models import MODEL_KINDS, DeviceError, resolve_device
 from .sampling import predict
-from .training import (SAMPLE_EVERY, SAMPLE_LENGTH, SAMPLE_PREFIXES, DivergedError, fit,
-                       snapshot_schedule)
+from .training import SAMPLE_EVERY, SAMPLE_LENGTH, DivergedError, fit, snapshot_schedule
 
 
 def progress_line(epoch: int, total: int, record: dict, width: int = 30) -> str:
@@ -44,7 +43,7 @@ def cmd_train(args) -> int:
     config = TrainConfig(model=args.model, use_random_iter=args.random_iter, device=args.device,
                          **{setting.field: getattr(args, setting.field) for setting in SETTINGS})
     config.validate()
-    corpus = load_corpus(args.corpus, args.max_tokens, args.keep_case)
+    corpus = load_corpus(args.corpus, args.max_tokens, args.keep_case, args.fold_accents)
     check_before_training(args, config, corpus)
     print(f"corpus: {corpus.name}, {len(corpus.indices):,} tokens, vocabulary {len(corpus.vocab)}"
           f"{' — ' + corpus.note if corpus.note else ''}", file=sys.stderr)
@@ -64,7 +63,7 @@ def cmd_train(args) -> int:
     train_seconds = sum(r["seconds"] for r in history.epochs)
     tokens_per_second = total_tokens / max(train_seconds, 1e-9)
     samples = {prefix: predict(prefix, SAMPLE_LENGTH, model, corpus.vocab)
-               for prefix in SAMPLE_PREFIXES}
+               for prefix in corpus.sample_prefixes}
     print(file=sys.stderr)
     print(f"perplexity {stats.perplexity:.3f}, {tokens_per_second:,.0f} tokens/s on "
           f"{resolve_device(config.device)} ({wall:.1f} s wall)")
@@ -72,7 +71,9 @@ def cmd_train(args) -> int:
         print(text)
     if args.save:
         path = save_checkpoint(args.save, model, corpus.vocab, config, history,
-                               snapshots=history.snapshots, corpus_name=corpus.name, keep_case=corpus.keep_case)
+                               snapshots=history.snapshots, corpus_name=corpus.name,
+                               keep_case=corpus.keep_case, fold_accents=corpus.fold_accents,
+                               sample_prefixes=corpus.sample_prefixes)
         print(f"saved {path}", file=sys.stderr)
     if args.json_out:
         result = {"perplexity": stats.perplexity, "tokens_per_second": tokens_per_second,
@@ -117,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
                             f"to a UTF-8 text file")
     train.add_argument("--keep-case", action="store_true",
                        help="keep case and punctuation of --corpus PATH")
+    train.add_argument("--fold-accents", action="store_true",
+                       help="read accented letters of --corpus PATH as plain ones (é as e) "
+                            "instead of dropping them (d2l's letters-only clean-up)")
     train.add_argument("--sample-every", type=int, default=SAMPLE_EVERY)
     train.add_argument("--snapshot-every", type=int, default=0, metavar="K",
                        help="keep float16 parameter snapshots every K epochs in the checkpoint")

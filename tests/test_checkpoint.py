@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from gru_core.checkpoint import FORMAT, CheckpointError, load_checkpoint, save_checkpoint
-from gru_core.data import Vocab, load_text
+from gru_core.data import Cleanup, Vocab, load_text
 from gru_core.models import DeviceError, make_model
 from gru_core.training import TrainConfig, fit
 
@@ -85,6 +85,19 @@ def test_round_trip_from_a_file_object_keeps_case_flag(tmp_path):
         loaded = load_checkpoint(f)
     assert loaded.keep_case and loaded.vocab["H"] == corpus.vocab["H"] != 0
     assert torch.equal(outputs_of(loaded.model), outputs_of(model))
+
+
+def test_the_corpus_cleanup_and_sample_prefixes_travel_with_the_model(tmp_path, saved):
+    corpus = load_text("Café notes: gated units remember. " * 30, fold_accents=True)
+    model = make_model("scratch", len(corpus.vocab), 4, seed=0)
+    path = save_checkpoint(tmp_path / "notes.pt", model, corpus.vocab, TrainConfig(num_hiddens=4),
+                           corpus_name=corpus.name, fold_accents=corpus.fold_accents,
+                           sample_prefixes=corpus.sample_prefixes)
+    loaded = load_checkpoint(path)
+    assert loaded.cleanup == corpus.cleanup and loaded.cleanup.fold_accents
+    assert loaded.sample_prefixes == ("cafe notes", "notes")
+    older = load_checkpoint(saved[0])   # saved without them: d2l's clean-up, no prefixes
+    assert older.cleanup == Cleanup() and older.sample_prefixes == ()
 
 
 def test_saved_config_follows_the_model_it_holds(tmp_path, time_machine):

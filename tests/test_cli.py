@@ -111,3 +111,17 @@ def test_malformed_snapshot_list_is_an_argparse_error(capsys):
 
 def test_epoch_list_parses_and_sorts():
     assert cli.epoch_list("10,0, 2,2,") == [0, 2, 10]
+
+
+def test_a_users_text_samples_its_own_words_and_can_keep_its_accents(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Le café était fermé, alors nous avons marché. " * 80, encoding="utf-8")
+    result = run_cli("train", "--corpus", str(notes), "--fold-accents", "--epochs", "1",
+                     "--hiddens", "8", "--batch-size", "4", "--num-steps", "10",
+                     "--json-out", str(tmp_path / "run.json"), "--save", str(tmp_path / "n.pt"))
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "run.json").read_text())
+    assert set(report["samples"]) == {"le cafe", "cafe"}   # not "time traveller"
+    loaded = load_checkpoint(tmp_path / "n.pt")
+    assert loaded.cleanup.fold_accents and loaded.sample_prefixes == ("le cafe", "cafe")
+    assert "é" not in loaded.vocab.idx_to_token and "e" in loaded.vocab.idx_to_token

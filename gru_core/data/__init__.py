@@ -8,7 +8,9 @@ serves any text a user brings, and a generated offline corpus:
 - ``download``: fetch and verify ``timemachine.txt``;
 - ``vocab``: character tokens and the vocabulary;
 - ``batches``: d2l's two minibatch iterators and a seeded loader;
-- ``corpus``: clean-up, ``Corpus`` (training and held-out tokens), users' texts;
+- ``cleanup``: d2l's clean-up (or keep-case), for corpora and probes alike, with
+  a record of what it changed;
+- ``corpus``: ``Corpus`` (training and held-out tokens), users' texts;
 - ``generated``: the offline corpus.
 """
 from __future__ import annotations
@@ -17,8 +19,10 @@ from pathlib import Path
 
 from ..storage import DATA_DIR_ENV, atomic_write_bytes, data_dir
 from .batches import SeqDataLoader, check_batchable, seq_data_iter_random, seq_data_iter_sequential
-from .corpus import (MAX_VOCAB, TIME_MACHINE_NAME, Corpus, clean_lines, corpus_from_lines,
-                     decode_text, load_corpus_time_machine, load_text, read_time_machine)
+from .cleanup import D2L_CLEANUP, CleanText, Cleanup, Replacement, fold_text
+from .corpus import (MAX_VOCAB, TIME_MACHINE_NAME, TIME_MACHINE_PREFIXES, Corpus, clean_lines,
+                     corpus_from_lines, decode_text, derive_prefixes, load_corpus_time_machine,
+                     load_text, read_time_machine)
 from .download import (TIME_MACHINE_FILENAME, TIME_MACHINE_SHA1, TIME_MACHINE_URL, URL_ENV,
                        CorpusError, download_time_machine, sha1_of)
 from .generated import generated_text, load_generated_corpus
@@ -30,13 +34,15 @@ CORPUS_SOURCES = {"timemachine": "The Time Machine (d2l)",
                   "generated": "Generated offline corpus"}
 
 
-def load_corpus(source: str, max_tokens: int = 10000, keep_case: bool = False) -> Corpus:
+def load_corpus(source: str, max_tokens: int = 10000, keep_case: bool = False,
+                fold_accents: bool = False) -> Corpus:
     """'timemachine' (default), 'generated', or a path to a UTF-8 text file."""
     if source == "timemachine":
         return load_corpus_time_machine(max_tokens)
     if source == "generated":
         return load_generated_corpus(max_tokens)
-    return load_text(Path(source), max_tokens=max_tokens, keep_case=keep_case)
+    return load_text(Path(source), max_tokens=max_tokens, keep_case=keep_case,
+                     fold_accents=fold_accents)
 
 
 def load_time_machine(batch_size: int, num_steps: int, use_random_iter: bool = False,
@@ -46,7 +52,9 @@ def load_time_machine(batch_size: int, num_steps: int, use_random_iter: bool = F
     return corpus.loader(batch_size, num_steps, use_random_iter, seed), corpus.vocab
 
 
-__all__ = ["CORPUS_SOURCES", "Corpus", "CorpusError", "DATA_DIR_ENV", "MAX_VOCAB",
+__all__ = ["CORPUS_SOURCES", "CleanText", "Cleanup", "Corpus", "CorpusError", "D2L_CLEANUP",
+           "DATA_DIR_ENV", "MAX_VOCAB", "Replacement", "TIME_MACHINE_PREFIXES", "derive_prefixes",
+           "fold_text",
            "SeqDataLoader", "TIME_MACHINE_FILENAME", "TIME_MACHINE_NAME", "TIME_MACHINE_SHA1",
            "TIME_MACHINE_URL", "URL_ENV", "Vocab", "atomic_write_bytes", "check_batchable",
            "clean_lines", "corpus_from_lines", "data_dir", "decode_text",

@@ -13,29 +13,32 @@ Colours and the shared layout live in ``style``; the app's presentation mode
 enlarges fonts on the finished figures (``fig.update_layout(font_size=...)``).
 """
 from .curves import (CURVE_METRICS, MARKER_COLOUR, MAX_CURVE_POINTS, MAX_MARKERS, add_markers,
-                     batch_loss_curve, downsample, epoch_curves, gradient_norm_figure)
-from .diagram import DIAGRAM_NODES, diagram_edges, gate_diagram
+                     batch_loss_curve, downsample, epoch_curves, gradient_norm_figure,
+                     snapshot_curve)
+from .diagram import DIAGRAM_NODES, DiagramEdge, diagram_edges, diagram_nodes, gate_diagram, node_text
 from .heatmaps import gate_panels, quantity_heatmap
-from .parity import FLOAT32_EPS, PARITY_COLOURS, PARITY_NAMES, parity_figure
+from .parity import FLOAT32_EPS, PARITY_COLOURS, PARITY_NAMES, ROUNDING_NAME, parity_figure
 from .predictions import ORDINALS, log_prob_comparison, top_k_strip
 from .saliency import memory_reach_figure, saliency_bars
 from .saturation import saturation_scatter
 from .style import (FONT_SIZE, GATE_SCALE, NEGATIVE, POSITIVE, PROBABILITY_SCALE,
                     QUANTITY_COLOURS, SALIENCY_SCALE, SCALES, SERIES_COLOURS, SHOWN_CHARS,
-                    STATE_SCALE, display_char, position_labels, scale_colour)
-from .text import colored_text_html
+                    STATE_SCALE, CHAR_WINDOW, char_window, display_char, log_axis, log_ticks,
+                    position_labels, scale_colour)
+from .text import colored_text_html, colour_legend_html
 
 __all__ = [
     "FONT_SIZE", "GATE_SCALE", "NEGATIVE", "POSITIVE", "PROBABILITY_SCALE", "QUANTITY_COLOURS",
     "SALIENCY_SCALE", "SCALES", "SERIES_COLOURS", "SHOWN_CHARS", "STATE_SCALE", "display_char",
+    "CHAR_WINDOW", "char_window", "log_axis", "log_ticks",
     "position_labels", "scale_colour",
     "gate_panels", "quantity_heatmap",
-    "colored_text_html",
+    "colored_text_html", "colour_legend_html",
     "ORDINALS", "log_prob_comparison", "top_k_strip",
     "saturation_scatter",
     "memory_reach_figure", "saliency_bars",
-    "FLOAT32_EPS", "PARITY_COLOURS", "PARITY_NAMES", "parity_figure",
-    "DIAGRAM_NODES", "diagram_edges", "gate_diagram",
-    "CURVE_METRICS", "MARKER_COLOUR", "MAX_CURVE_POINTS", "MAX_MARKERS", "add_markers",
-    "batch_loss_curve", "downsample", "epoch_curves", "gradient_norm_figure",
+    "FLOAT32_EPS", "PARITY_COLOURS", "PARITY_NAMES", "ROUNDING_NAME", "parity_figure",
+    "DIAGRAM_NODES", "DiagramEdge", "diagram_edges", "diagram_nodes", "gate_diagram", "node_text",
+    "CURVE_METRICS", "MARKER_COLOUR", "MAX_CURVE_POINTS", "MAX_MARKERS", "add_markers", "batch_loss_curve", "downsample", "epoch_curves",
+    "gradient_norm_figure", "snapshot_curve",
 ]

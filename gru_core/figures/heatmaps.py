@@ -1,4 +1,12 @@
-"""Heatmaps of a trace: units by characters, one quantity or all four stacked."""
+"""Heatmaps of a trace: units by characters, one quantity or all four stacked.
+
+A heatmap shows a window of the text (``window`` characters from
+``window_start``), so the character axis stays readable however long the
+probe; x categories name the true positions. Every cell carries ``(t, unit)``
+in ``customdata`` for click-through (open that unit, or the Step page at t).
+A quantity with one value everywhere (H under Z = 1) says so on the figure
+instead of drawing a blank square.
+"""
 from __future__ import annotations
 
 from typing import Sequence
@@ -6,53 +14,85 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from ..interpret import QUANTITIES, QUANTITY_NAMES, QUANTITY_RANGES, QUANTITY_SYMBOLS
-from ..models import GateTrace
-from .style import SCALES, base_layout, char_axis, checked_chars, plotly_scale, position_labels
+from ..interpret import (QUANTITIES, QUANTITY_NAMES, QUANTITY_RANGES, QUANTITY_SYMBOLS,
+                         constant_note)
+from ..models import NO_CLAMP, Clamp, GateTrace
+from .style import (ALIGNED_COLORBAR, ALIGNED_MARGIN, CHAR_WINDOW, SCALES, base_layout,
+                    char_window, checked_chars, plotly_scale, position_labels, window_axis)
+
+
+def _cells(shown: slice, order: np.ndarray) -> np.ndarray:
+    """(units, characters, 2): each cell's (t, unit), in the heatmap's layout."""
+    t = np.arange(shown.start, shown.stop)
+    return np.stack(np.broadcast_arrays(t[None, :], order[:, None]), axis=-1).astype(np.int32)
 
 
 def _heatmap_trace(values: np.ndarray, quantity: str, labels: list[str], unit_order,
-                   colorbar: dict | None = None, axes: tuple[str, str] = ("x", "y")) -> dict:
+                   shown: slice, colorbar: dict | None = None,
+                   axes: tuple[str, str] = ("x", "y")) -> dict:
     low, high = QUANTITY_RANGES[quantity]
     order = np.arange(values.shape[1]) if unit_order is None else np.asarray(unit_order)
     symbol = QUANTITY_SYMBOLS[quantity]
-    return {"type": "heatmap", "z": np.ascontiguousarray(values[:, order].T, np.float32),
-            "x": labels, "y": [f"unit {u}" for u in order], "zmin": low, "zmax": high,
+    return {"type": "heatmap", "z": np.ascontiguousarray(values[shown][:, order].T, np.float32),
+            "x": labels[shown], "y": [f"unit {u}" for u in order], "zmin": low, "zmax": high,
+            "customdata": _cells(shown, order),
             "colorscale": plotly_scale(SCALES[quantity]), "xaxis": axes[0], "yaxis": axes[1],
-            "colorbar": {"title": {"text": symbol}, **(colorbar or {})},
+            "colorbar": {"title": {"text": symbol}, **ALIGNED_COLORBAR, **(colorbar or {})},
             "hovertemplate": f"%{{x}}<br>%{{y}}<br>{symbol} = %{{z:.3f}}<extra></extra>"}
+
+
+def _constant_annotation(note: str, yref: str = "paper", y: float = 0.5) -> dict:
+    return {"text": note, "xref": "paper", "yref": yref, "x": 0.5, "y": y,
+            "showarrow": False, "bgcolor": "rgba(255,255,255,0.9)", "bordercolor": "#555555",
+            "borderwidth": 1, "font": {"size": 15}}
 
 
 def quantity_heatmap(trace: GateTrace, chars: Sequence[str], quantity: str = "hidden",
                      unit_order=None, unknown_positions: Sequence[int] = (),
-                     window: int | None = 100, title: str | None = None) -> go.Figure:
-    """Units x characters for one quantity, on that quantity's fixed scale."""
+                     window: int | None = CHAR_WINDOW, title: str | None = None, *,
+                     window_start: int = 0, clamp: Clamp = NO_CLAMP) -> go.Figure:
+    """Units x characters for one quantity, on that quantity's fixed scale;
+    ``window`` characters from ``window_start`` (None: all). Pass the clamp the
+    trace was made with so a constant quantity is explained."""
     values = getattr(trace, quantity)
-    labels = position_labels(checked_chars(chars, len(values)), unknown_positions)
+    chars = checked_chars(chars, len(values))
+    labels = position_labels(chars, unknown_positions)
+    shown = char_window(len(chars), window, window_start)
+    note = constant_note(trace, quantity, clamp)
     layout = base_layout(title or QUANTITY_NAMES[quantity], "", "unit", f"heatmap-{quantity}",
-                         height=600)
-    layout["xaxis"] = char_axis(chars, labels, window, unknown_positions)
-    return go.Figure({"data": [_heatmap_trace(values, quantity, labels, unit_order)],
+                         height=600, margin=dict(ALIGNED_MARGIN))
+    layout["xaxis"] = window_axis(chars, labels, shown, unknown_positions)
+    if note:
+        layout["annotations"] = [_constant_annotation(note)]
+    return go.Figure({"data": [_heatmap_trace(values, quantity, labels, unit_order, shown)],
                       "layout": layout})
 
 
 def gate_panels(trace: GateTrace, chars: Sequence[str], unit_order=None,
-                unknown_positions: Sequence[int] = (), window: int | None = 100,
-                title: str = "Gates and states, unit by character") -> go.Figure:
+                unknown_positions: Sequence[int] = (), window: int | None = CHAR_WINDOW,
+                title: str = "Gates and states, unit by character", *, window_start: int = 0,
+                clamp: Clamp = NO_CLAMP) -> go.Figure:
     """Z, R, H~ and H stacked, one shared character axis, one unit order."""
-    labels = position_labels(checked_chars(chars, len(trace.hidden)), unknown_positions)
+    chars = checked_chars(chars, len(trace.hidden))
+    labels = position_labels(chars, unknown_positions)
+    shown = char_window(len(chars), window, window_start)
     gap, height = 0.03, 1.0 / len(QUANTITIES)
-    data, layout = [], base_layout(title, "", "", "gate-panels", height=1100)
+    data, annotations = [], []
+    layout = base_layout(title, "", "", "gate-panels", height=1100, margin=dict(ALIGNED_MARGIN))
     for row, quantity in enumerate(QUANTITIES):
         top = 1.0 - row * height
         domain = [top - height + gap, top]
         axis = f"y{row + 1}" if row else "y"
         colorbar = {"y": (domain[0] + domain[1]) / 2, "len": height - gap, "yanchor": "middle"}
         data.append(_heatmap_trace(getattr(trace, quantity), quantity, labels, unit_order,
-                                   colorbar, ("x", axis)))
+                                   shown, colorbar, ("x", axis)))
         layout[f"yaxis{row + 1}" if row else "yaxis"] = {
             "domain": domain, "anchor": "x", "showticklabels": False,
             "title": {"text": f"{QUANTITY_SYMBOLS[quantity]}: units"}}
+        note = constant_note(trace, quantity, clamp)
+        if note:
+            annotations.append(_constant_annotation(note, "paper", (domain[0] + domain[1]) / 2))
     bottom = f"y{len(QUANTITIES)}"
-    layout["xaxis"] = char_axis(chars, labels, window, unknown_positions) | {"anchor": bottom}
+    layout["xaxis"] = window_axis(chars, labels, shown, unknown_positions) | {"anchor": bottom}
+    layout["annotations"] = annotations
     return go.Figure({"data": data, "layout": layout})

@@ -7,26 +7,36 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..interpret import TopK
-from .style import (PROBABILITY_SCALE, SERIES_COLOURS, base_layout, char_axis, checked_chars,
-                    display_char, plotly_scale, position_labels)
+from .style import (ALIGNED_COLORBAR, ALIGNED_MARGIN, CHAR_WINDOW, PROBABILITY_SCALE,
+                    SERIES_COLOURS, base_layout, char_axis, char_window, checked_chars,
+                    display_char, plotly_scale, position_labels, window_axis)
 
 ORDINALS = ("1st", "2nd", "3rd")
+RANK_GAP = 12   # px between the rank labels and the first column of letters
 
 
 def top_k_strip(chars: Sequence[str], predictions: TopK, unknown_positions: Sequence[int] = (),
-                window: int | None = 60) -> go.Figure:
-    """Under each character, the k likeliest next characters, shaded by probability."""
-    labels = position_labels(checked_chars(chars, len(predictions.probs)), unknown_positions)
+                window: int | None = CHAR_WINDOW, *, window_start: int = 0) -> go.Figure:
+    """Under each character, the k likeliest next characters, shaded by
+    probability. Same x categories, window, margins and colour-bar place as
+    ``quantity_heatmap``, so drawn under it the columns line up; the rank
+    labels sit clear of the first column."""
+    chars = checked_chars(chars, len(predictions.probs))
+    labels = position_labels(chars, unknown_positions)
+    shown = char_window(len(chars), window, window_start)
     k = predictions.probs.shape[1]
     ranks = [ORDINALS[r] if r < len(ORDINALS) else f"{r + 1}th" for r in range(k)]
-    text = [[display_char(row[r]) for row in predictions.chars] for r in range(k)]
-    layout = base_layout(f"Top-{k} next characters", "", "rank", "top-k", height=120 + 45 * k)
-    layout["xaxis"] = char_axis(chars, labels, window, unknown_positions)
-    layout["yaxis"] |= {"autorange": "reversed"}
+    text = [[display_char(row[r]) for row in predictions.chars[shown]] for r in range(k)]
+    layout = base_layout(f"Top-{k} next characters", "", "rank", "top-k", height=120 + 45 * k,
+                         margin=dict(ALIGNED_MARGIN))
+    layout["xaxis"] = window_axis(chars, labels, shown, unknown_positions)
+    layout["yaxis"] |= {"autorange": "reversed", "ticks": "outside", "ticklen": RANK_GAP,
+                        "tickcolor": "rgba(0,0,0,0)"}
     return go.Figure({"data": [{
-        "type": "heatmap", "z": np.ascontiguousarray(predictions.probs.T), "x": labels,
-        "y": ranks, "text": text, "texttemplate": "%{text}", "zmin": 0, "zmax": 1,
-        "colorscale": plotly_scale(PROBABILITY_SCALE), "colorbar": {"title": {"text": "p"}},
+        "type": "heatmap", "z": np.ascontiguousarray(predictions.probs[shown].T),
+        "x": labels[shown], "y": ranks, "text": text, "texttemplate": "%{text}", "zmin": 0,
+        "zmax": 1, "colorscale": plotly_scale(PROBABILITY_SCALE),
+        "colorbar": {"title": {"text": "p"}, **ALIGNED_COLORBAR},
         "hovertemplate": "after %{x}<br>%{y}: '%{text}', p = %{z:.3f}<extra></extra>"}],
         "layout": layout})
 

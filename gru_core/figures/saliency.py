@@ -11,9 +11,10 @@ from .style import (SALIENCY_SCALE, SERIES_COLOURS, base_layout, char_axis, disp
 
 
 def saliency_bars(chars: Sequence[str], result: Saliency, target_char: str,
-                  window: int | None = 60) -> go.Figure:
-    """Normalised saliency of each earlier character for one prediction,
-    showing the last ``window`` characters until the user pans."""
+                  window: int | None = None) -> go.Figure:
+    """Each earlier character's share of the influence on one prediction, in %
+    (as the memory-reach curve), every character from the first to the one
+    just read; ``window`` (None: all) shows only the last ``window`` of them."""
     shown = list(chars)[:result.position + 1]
     labels = position_labels(shown)
     colours = [scale_colour(SALIENCY_SCALE, w / max(result.weights.max(), 1e-12))
@@ -23,6 +24,9 @@ def saliency_bars(chars: Sequence[str], result: Saliency, target_char: str,
     layout["xaxis"] = char_axis(shown, labels, None)
     if window is not None and len(shown) > window:
         layout["xaxis"]["range"] = [len(shown) - window - 0.5, len(shown) - 0.5]
+    else:
+        layout["xaxis"]["range"] = [-0.5, len(shown) - 0.5]   # the first character too
+    layout["yaxis"] |= {"tickformat": ".0%", "rangemode": "tozero"}
     return go.Figure({"data": [{
         "type": "bar", "x": labels, "y": result.weights, "marker": {"color": colours},
         "customdata": result.distances,

@@ -7,6 +7,10 @@ import plotly.graph_objects as go
 from ..interpret import QUANTITY_NAMES, QUANTITY_SYMBOLS, Saturation
 from .style import QUANTITY_COLOURS, base_layout
 
+# Room for the "100%" tick labels and the axis titles beside them (and
+# automargin where a larger font needs more).
+SATURATION_MARGIN = {"l": 100, "r": 30, "t": 70, "b": 90}
+
 
 def saturation_scatter(saturation: Saturation) -> go.Figure:
     """One point per unit and gate: how often it is nearly shut (< low) against
@@ -23,9 +27,10 @@ def saturation_scatter(saturation: Saturation) -> go.Figure:
                                        f"< {saturation.low:g}: %{{x:.1%}}<br>"
                                        f"> {saturation.high:g}: %{{y:.1%}}<extra></extra>")})
     layout = base_layout(f"Gate saturation over {saturation.num_chars:,} characters",
-                         f"fraction of characters with gate < {saturation.low:g} (shut)",
-                         f"fraction with gate > {saturation.high:g} (open)", "saturation",
-                         height=560)
+                         f"characters with gate < {saturation.low:g} (shut)",
+                         f"characters with gate > {saturation.high:g} (open)", "saturation",
+                         height=560, margin=dict(SATURATION_MARGIN))
     for axis in ("xaxis", "yaxis"):
-        layout[axis] |= {"range": [-0.02, 1.02], "tickformat": ".0%"}
+        layout[axis] |= {"range": [-0.02, 1.02], "tickformat": ".0%", "automargin": True,
+                         "title": layout[axis]["title"] | {"standoff": 12}}
     return go.Figure({"data": data, "layout": layout})

@@ -6,6 +6,7 @@ over [-1, 1] (red negative, white 0, blue positive).
 """
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
@@ -66,6 +67,27 @@ def base_layout(title: str, x_title: str, y_title: str, uirevision: str, **extra
             "uirevision": uirevision, "margin": {"l": 80, "r": 30, "t": 70, "b": 60}, **extra}
 
 
+# Characters shown at once on a character axis: at the app's width each gets
+# about a font's width, so every one stays readable; a page scrubs through
+# longer texts with ``window_start``.
+CHAR_WINDOW = 60
+# Figures drawn one above the other over the same characters (a heatmap and the
+# top-k strip) share these margins and colour-bar place, so their columns line up.
+ALIGNED_MARGIN = {"l": 110, "r": 110, "t": 70, "b": 60, "autoexpand": False}
+ALIGNED_COLORBAR = {"x": 1.02, "xanchor": "left", "thickness": 18}
+
+
+def char_window(length: int, window: int | None, window_start: int = 0) -> slice:
+    """Positions [start, start + window) of a text of ``length`` characters,
+    the start clipped so the window stays full (``window=None``: everything)."""
+    if window is None or window >= length:
+        return slice(0, length)
+    if window < 1:
+        raise ValueError(f"window must be >= 1 character (got {window})")
+    start = int(min(max(window_start, 0), length - window))
+    return slice(start, start + window)
+
+
 def char_axis(chars: Sequence[str], labels: list[str], window: int | None,
               unknown_positions: Sequence[int] = ()) -> dict:
     """A categorical x axis with the characters as tick labels (unknown ones in
@@ -80,9 +102,66 @@ def char_axis(chars: Sequence[str], labels: list[str], window: int | None,
     return axis
 
 
+def window_axis(chars: Sequence[str], labels: list[str], shown: slice,
+                unknown_positions: Sequence[int] = ()) -> dict:
+    """The character axis of a window ``shown`` of the text: its characters as
+    ticks, its range exactly its columns (so stacked figures line up)."""
+    inside = [t - shown.start for t in unknown_positions if shown.start <= t < shown.stop]
+    axis = char_axis(chars[shown], labels[shown], None, inside)
+    return axis | {"range": [-0.5, shown.stop - shown.start - 0.5]}
+
+
 def checked_chars(chars: Sequence[str], length: int) -> list[str]:
     """``chars`` as a list, refused unless it has one character per position."""
     if len(chars) != length:
         raise ValueError(f"chars has {len(chars)} characters but the values cover {length} "
                          f"positions")
     return list(chars)
+
+
+def _tick_text(value: float, powers: bool = False) -> str:
+    """1, 20, 0.5, 5000 as written; with ``powers`` (an axis that reaches past
+    10^±4) every tick but 1 as a power of ten (2·10⁻⁸), one style per axis."""
+    exponent = math.floor(math.log10(value) + 1e-9)
+    if not powers or value == 1:
+        return f"{value:.10g}"
+    mantissa = round(value / 10 ** exponent)
+    return (f"{mantissa}·" if mantissa != 1 else "") + f"10<sup>{exponent}</sup>"
+
+
+def log_ticks(low: float, high: float, max_ticks: int = 12) -> tuple[list[float], list[str]]:
+    """Clean ticks for a log axis covering [low, high] (both > 0): 1, 2, 5, 10,
+    20, 50 ... from the clean value at or below ``low`` to the one at or above
+    ``high``; over many decades powers of ten (every k-th). Never Plotly's
+    unlabelled minor digits that read as "1, 9, 8, ..."."""
+    if not 0 < low <= high:
+        raise ValueError(f"a log axis needs 0 < low <= high (got {low}, {high})")
+    first, last = math.floor(math.log10(low) + 1e-9), math.ceil(math.log10(high) - 1e-9)
+    for mantissas in ((1, 2, 5), (1,)):
+        clean = [float(f"{m}e{e}") for e in range(first, last + 1) for m in mantissas]
+        clean = sorted(set(clean + [float(f"1e{last + 1}")]))
+        bottom = max(v for v in clean if v <= low * 1.0001)
+        top = min(v for v in clean if v >= high / 1.0001)
+        values = [v for v in clean if bottom <= v <= top]
+        if len(values) <= max_ticks:
+            break
+    else:
+        step = math.ceil((last - first + 1) / max_ticks)
+        values = [float(f"1e{e}") for e in range(first, last + step, step)]
+    powers = values[0] < 1e-4 or values[-1] > 1e4
+    return values, [_tick_text(v, powers) for v in values]
+
+
+def log_axis(values, floor: float = 1e-300, pad: float = 1.15) -> dict:
+    """A log axis fitted to the positive ``values`` (clipped at ``floor``),
+    with ``log_ticks`` as its ticks; the range in Plotly's log10 units."""
+    values = np.asarray([v for v in np.ravel(np.asarray(values, np.float64))
+                         if np.isfinite(v)], np.float64)
+    values = np.maximum(values, floor)
+    low, high = (float(values.min()), float(values.max())) if values.size else (1.0, 10.0)
+    low, high = low / pad, high * pad
+    tickvals, ticktext = log_ticks(low, high)
+    if sum(low <= v <= high for v in tickvals) < 2:  # widen to two labelled ticks
+        low, high = min(low, tickvals[0]), max(high, tickvals[-1])
+    return {"type": "log", "tickmode": "array", "tickvals": tickvals, "ticktext": ticktext,
+            "range": [math.log10(low), math.log10(high)]}

@@ -5,7 +5,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..models import NO_CLAMP, Clamp, GateTrace
+from ..models import NO_CLAMP, Clamp, GateTrace, ScratchGRU
 from .cells import as_indices, one_hot, readable_cell
 from .quantities import QUANTITIES
 
@@ -13,6 +13,10 @@ from .quantities import QUANTITIES
 # early so its state has settled before its own characters come (see long_trace).
 SEGMENT_LENGTH = 128
 WARMUP = 64
+
+
+# Segments run together in one batch; more at once would only cost memory.
+SEGMENTS_PER_BATCH = 256
 
 
 @torch.no_grad()
@@ -27,31 +31,41 @@ def long_trace(model: nn.Module, indices, clamp: Clamp = NO_CLAMP,
     ``previous_hidden`` is only exact within a segment."""
     cell = readable_cell(model)
     indices = as_indices(indices, cell.vocab_size)
-    length = len(indices)
-    if segment_length is None or segment_length >= length:
+    if segment_length is None or segment_length >= len(indices):
         return cell.trace(indices.tolist(), clamp=clamp)
+    parts = [part for _, part in _segment_batches(cell, indices, clamp, segment_length, warmup)]
+    arrays = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    return GateTrace(initial_hidden=np.zeros(cell.num_hiddens, np.float32), **arrays)
+
+
+def _segment_batches(cell: ScratchGRU, indices: np.ndarray, clamp: Clamp, segment_length: int,
+                     warmup: int):
+    """(first position, arrays of Z, R, H~, H, logits) for consecutive batches of
+    segments, in order: the whole stretch never has to sit in memory at once."""
     if segment_length < 1 or warmup < 0:
         raise ValueError(f"segment_length must be >= 1 and warmup >= 0 "
                          f"(got {segment_length}, {warmup})")
-    starts = np.arange(0, length, segment_length)
-    positions = starts[:, None] - warmup + np.arange(warmup + segment_length)[None, :]
-    inside = torch.as_tensor((positions >= 0) & (positions < length), device=cell.device)
-    inputs = one_hot(indices[np.clip(positions, 0, length - 1)], cell)   # (S, steps, V)
-    H = torch.zeros(len(starts), cell.num_hiddens, device=cell.device)
-    kept = {name: [] for name in QUANTITIES}
-    for step in range(positions.shape[1]):
-        Z, R, H_tilde, H = cell.cell(inputs[:, step], H, clamp)
-        H = torch.where(inside[:, step, None], H, torch.zeros_like(H))  # not started yet: H0 = 0
-        if step >= warmup:
-            for name, value in zip(QUANTITIES, (Z, R, H_tilde, H)):
-                kept[name].append(value)
-    # (steps, S, U) -> (S, steps, U) -> positions in order, cut to the stretch
-    arrays = {name: torch.stack(rows, 1).reshape(-1, cell.num_hiddens)[:length]
-              for name, rows in kept.items()}
-    logits = cell.output(arrays["hidden"])
-    as_numpy = {name: value.cpu().numpy() for name, value in arrays.items()}
-    return GateTrace(logits=logits.cpu().numpy(),
-                     initial_hidden=np.zeros(cell.num_hiddens, np.float32), **as_numpy)
+    length, per_batch = len(indices), SEGMENTS_PER_BATCH
+    all_starts = np.arange(0, length, segment_length)
+    for first in range(0, len(all_starts), per_batch):
+        starts = all_starts[first:first + per_batch]
+        positions = starts[:, None] - warmup + np.arange(warmup + segment_length)[None, :]
+        inside = torch.as_tensor((positions >= 0) & (positions < length), device=cell.device)
+        inputs = one_hot(indices[np.clip(positions, 0, length - 1)], cell)   # (S, steps, V)
+        H = torch.zeros(len(starts), cell.num_hiddens, device=cell.device)
+        kept = {name: [] for name in QUANTITIES}
+        for step in range(positions.shape[1]):
+            Z, R, H_tilde, H = cell.cell(inputs[:, step], H, clamp)
+            H = torch.where(inside[:, step, None], H, torch.zeros_like(H))  # not started: H0 = 0
+            if step >= warmup:
+                for name, value in zip(QUANTITIES, (Z, R, H_tilde, H)):
+                    kept[name].append(value)
+        # (steps, S, U) -> (S, steps, U) -> positions in order, cut to the stretch
+        end = min(int(starts[-1]) + segment_length, length) - int(starts[0])
+        arrays = {name: torch.stack(rows, 1).reshape(-1, cell.num_hiddens)[:end]
+                  for name, rows in kept.items()}
+        arrays["logits"] = cell.output(arrays["hidden"])
+        yield int(starts[0]), {name: value.cpu().numpy() for name, value in arrays.items()}
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -71,9 +85,21 @@ def next_char_log_probs(trace: GateTrace, indices) -> np.ndarray:
 def perplexity(model: nn.Module, indices, clamp: Clamp = NO_CLAMP,
                segment_length: int | None = SEGMENT_LENGTH, warmup: int = WARMUP) -> float:
     """exp(mean cross-entropy) of predicting indices[1:] from what came before,
-    as d2l measures it; on held-out text (with an optional clamp)."""
-    indices = as_indices(indices, readable_cell(model).vocab_size)
+    as d2l measures it; on held-out text (with an optional clamp). A long text
+    (the rest of the book) runs a batch of segments at a time, so its memory
+    stays small; the numbers are those of ``long_trace``."""
+    cell = readable_cell(model)
+    indices = as_indices(indices, cell.vocab_size)
     if len(indices) < 2:
         raise ValueError("perplexity needs at least two characters (one to read, one to predict)")
-    trace = long_trace(model, indices, clamp, segment_length, warmup)
-    return float(np.exp(-next_char_log_probs(trace, indices).mean()))
+    if segment_length is None or segment_length >= len(indices):
+        trace = cell.trace(indices.tolist(), clamp=clamp)
+        return float(np.exp(-next_char_log_probs(trace, indices).mean()))
+    total = 0.0
+    with torch.no_grad():
+        for first, part in _segment_batches(cell, indices, clamp, segment_length, warmup):
+            # logits at positions first..first+n-1 predict the characters after them
+            n = min(len(part["logits"]), len(indices) - 1 - first)
+            log_probs = log_softmax(part["logits"][:n])
+            total += log_probs[np.arange(n), indices[first + 1:first + 1 + n]].sum()
+    return float(np.exp(-total / (len(indices) - 1)))

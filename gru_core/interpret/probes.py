@@ -1,11 +1,11 @@
 """Probe texts: from typed text to token indices and back to display characters."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..data import Vocab
+from ..data import Cleanup, Replacement, Vocab
 
 # The one probe limit of the project: the app's text box takes it from here.
 MAX_PROBE_CHARS = 400
@@ -19,21 +19,41 @@ DEFAULT_PROBE = ("the time traveller for so it will be convenient to speak of hi
 class Probe:
     """A text ready for the model. ``chars`` holds the text's own characters
     (one per position, for display); ``unknown_positions`` are those the
-    vocabulary lacks, fed to the model as ``<unk>`` (index 0)."""
+    vocabulary lacks, fed to the model as ``<unk>`` (index 0). With a clean-up,
+    ``cleaned_from`` is the text as typed and ``replacements`` what the
+    clean-up changed in it (positions in ``cleaned_from``)."""
     text: str
     indices: np.ndarray
     unknown_positions: list[int]
+    cleaned_from: str | None = None
+    replacements: list[Replacement] = field(default_factory=list)
 
     @property
     def chars(self) -> list[str]:
         return list(self.text)
 
+    @property
+    def cleaned(self) -> bool:
+        """Whether the model reads something other than what was typed."""
+        return self.cleaned_from is not None and self.cleaned_from != self.text
+
 
 def encode_probe(text: str, vocab: Vocab, lowercase: bool = False,
-                 max_chars: int = MAX_PROBE_CHARS) -> Probe:
-    """Text -> indices; ``lowercase`` first for d2l's letters-and-space vocabulary."""
+                 max_chars: int = MAX_PROBE_CHARS, cleanup: Cleanup | None = None) -> Probe:
+    """Text -> indices; ``lowercase`` first for d2l's letters-and-space vocabulary.
+    ``cleanup`` (the model's corpus's, ``Corpus.cleanup`` or
+    ``Checkpoint.cleanup``) cleans the text exactly as the training text was
+    cleaned, so d2l's model reads "Hello, world!" as "hello world" (a comma is
+    a space to it, never an ``<unk>`` it did not see in training)."""
     if not isinstance(text, str):
         raise TypeError(f"the probe must be text (got {type(text).__name__})")
+    typed, replacements = None, []
+    if cleanup is not None:
+        cleaned = cleanup.text(text)
+        typed, replacements, text = text, cleaned.replacements, cleaned.text
+        if typed.strip() and not text:
+            raise ValueError(f"nothing is left of the probe after the model's clean-up "
+                             f"({cleanup.description}): type some letters")
     if lowercase:
         text = text.lower()
     if not text:
@@ -44,7 +64,7 @@ def encode_probe(text: str, vocab: Vocab, lowercase: bool = False,
                          f"can be shown. Use a shorter text.")
     unknown = [t for t, char in enumerate(text) if char not in vocab.token_to_idx]
     indices = np.array([vocab.token_to_idx.get(char, vocab.unk) for char in text], np.int64)
-    return Probe(text, indices, unknown)
+    return Probe(text, indices, unknown, typed, replacements)
 
 
 def suggests_lowercase(vocab: Vocab) -> bool:

@@ -40,6 +40,13 @@ class CandidateTerms:
     hidden_bias: float | None
     pre_activation: float
     value: float
+    # reset before: ||R * H_{t-1}||, the vector that enters the matmul (None after)
+    reset_hidden_norm: float | None = None
+
+    @property
+    def reset_change(self) -> float:
+        """How much the reset gate moved this unit's recurrent term."""
+        return self.recurrent_term - self.recurrent_unreset
 
 
 @dataclass
@@ -59,6 +66,8 @@ class StepDetails:
     added_new: float       # (1 - Z) * H~: the path that writes the candidate
     hidden: float          # H_t = kept_old + added_new
     max_abs_diff: float    # largest |recomputed - trace| over Z, R, H~, H
+    previous_norm: float = 0.0   # ||H_{t-1}|| over all units: what the matmul reads
+    num_hiddens: int = 0
 
     @property
     def keep_share(self) -> float:
@@ -90,16 +99,18 @@ def _candidate_terms(cell, char_index: int, previous, reset_vector, reset_gate: 
     input_term = float(_column(cell, "W_xh", unit)[char_index])
     W_hh = _column(cell, "W_hh", unit)
     bias = float(_column(cell, "b_h", unit))
+    reset_norm = None
     if cell.reset_after:
         hidden_bias = float(_column(cell, "b_hh", unit))
         unreset = float(previous @ W_hh) + hidden_bias
         recurrent = reset_gate * unreset
-    else:
+    else:  # the whole vector R * H_{t-1} enters the matmul: no per-unit "x R_j" here
         hidden_bias, unreset = None, float(previous @ W_hh)
         recurrent = float((reset_vector * previous) @ W_hh)
+        reset_norm = float(np.linalg.norm(reset_vector * previous))
     pre_activation = input_term + recurrent + bias
     return CandidateTerms(input_term, unreset, recurrent, bias, hidden_bias, pre_activation,
-                          float(np.tanh(pre_activation)))
+                          float(np.tanh(pre_activation)), reset_norm)
 
 
 @torch.no_grad()
@@ -125,4 +136,5 @@ def step_details(model: nn.Module, trace: GateTrace, indices, vocab: Vocab, posi
     return StepDetails(t, j, decode([char_index], vocab)[0], char_index, cell.reset_after,
                        update, reset, candidate, float(previous[j]), float(kept_old),
                        float(added_new), float(kept_old + added_new),
-                       float(np.abs(recomputed - traced).max()))
+                       float(np.abs(recomputed - traced).max()),
+                       float(np.linalg.norm(previous)), cell.num_hiddens)

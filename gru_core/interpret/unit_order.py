@@ -1,5 +1,8 @@
-"""Orders of the units (heatmap rows): as built, by mean, or clustered."""
+"""Orders of the units (heatmap rows): as built, by mean, clustered, or grouped
+(named groups first, e.g. the notable units, then the rest clustered)."""
 from __future__ import annotations
+
+from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -20,6 +23,24 @@ def order_units(values: np.ndarray, method: str = "mean") -> np.ndarray:
     if method == "cluster":
         return _average_linkage_order(1.0 - _unit_correlation(values))
     raise ValueError(f"unit order must be one of {', '.join(UNIT_ORDERS)} (got '{method}')")
+
+
+def grouped_order(values: np.ndarray, groups: Iterable[Sequence[int]]) -> np.ndarray:
+    """A permutation with the units of ``groups`` first (group by group, each
+    unit once, where it first appears), then every other unit clustered
+    (``order_units(..., "cluster")``): the default order of the gate heatmaps,
+    with ``NotableUnits.groups.values()`` as the groups."""
+    values = np.asarray(values, np.float64)
+    if values.ndim != 2:
+        raise ValueError(f"values must be (characters, units) (got shape {values.shape})")
+    num_units = values.shape[1]
+    first = list(dict.fromkeys(int(u) for group in groups for u in group))
+    if any(not 0 <= u < num_units for u in first):
+        raise ValueError(f"group units must be in [0, {num_units - 1}] (got {first})")
+    rest = np.setdiff1d(np.arange(num_units), first)
+    if len(rest) > 1:
+        rest = rest[_average_linkage_order(1.0 - _unit_correlation(values[:, rest]))]
+    return np.concatenate([np.array(first, np.int64), rest.astype(np.int64)])
 
 
 def _unit_correlation(values: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .concise import ConciseGRU, scratch_from_concise
+from .concise import ConciseGRU, concise_from_scratch, scratch_from_concise
 from .fast import FastScratchGRU
 from .scratch import (NO_CLAMP, PARAM_NAMES, RESET_AFTER_BIAS, Clamp, GateClamp, GateTrace,
                       ScratchGRU)
@@ -103,4 +103,4 @@ def model_from_weights(state_dict: dict, kind: str | None = None, device="cpu") 
 __all__ = ["MODEL_KINDS", "ConciseGRU", "Clamp", "DeviceError", "FastScratchGRU", "GateClamp",
            "GateTrace", "NO_CLAMP", "PARAM_NAMES", "RESET_AFTER_BIAS", "ScratchGRU",
            "check_model_kind", "kind_of_weights", "make_model", "model_from_weights",
-           "model_kind", "resolve_device", "scratch_from_concise"]
+           "model_kind", "resolve_device", "scratch_from_concise", "concise_from_scratch"]

@@ -1,5 +1,8 @@
 """d2l's concise GRU: ``nn.GRU`` with one-hot inputs and a linear head, and the
-bridge that reads its weights into the readable cell."""
+bridges between it and the readable cell, both ways: ``scratch_from_concise``
+reads nn.GRU's weights into the scratch cell; ``concise_from_scratch`` starts
+nn.GRU from d2l's weights, so a comparison of the two from the same
+initialisation differs only by the cell's formulation."""
 from __future__ import annotations
 
 import math
@@ -76,3 +79,25 @@ def scratch_from_concise(concise: ConciseGRU, reset_after: bool = True) -> Scrat
     for name, tensor in weights.items():
         getattr(model, name).copy_(tensor)
     return model
+
+
+@torch.no_grad()
+def concise_from_scratch(scratch: ScratchGRU) -> ConciseGRU:
+    """nn.GRU holding the scratch cell's weights (e.g. d2l's N(0, 0.01²) start),
+    stacked in PyTorch's order r, z, n. nn.GRU has two biases per gate where
+    the scratch cell has one: b_ih takes it, b_hh is 0, except that the
+    candidate's b_hn is the reset-after cell's b_hh (0 for d2l's cell). The
+    copy computes the scratch cell's function exactly only for the reset-after
+    cell; from d2l's reset-before cell it starts from the same numbers and
+    computes nn.GRU's own formula with them."""
+    concise = ConciseGRU(scratch.vocab_size, scratch.num_hiddens, scratch.device, seed=0)
+    zeros = torch.zeros(scratch.num_hiddens, device=scratch.device, dtype=scratch.W_xz.dtype)
+    b_hn = scratch.b_hh if scratch.reset_after else zeros
+    rnn = concise.rnn
+    rnn.weight_ih_l0.copy_(torch.cat([scratch.W_xr.T, scratch.W_xz.T, scratch.W_xh.T]))
+    rnn.weight_hh_l0.copy_(torch.cat([scratch.W_hr.T, scratch.W_hz.T, scratch.W_hh.T]))
+    rnn.bias_ih_l0.copy_(torch.cat([scratch.b_r, scratch.b_z, scratch.b_h]))
+    rnn.bias_hh_l0.copy_(torch.cat([zeros, zeros, b_hn]))
+    concise.linear.weight.copy_(scratch.W_hq.T)
+    concise.linear.bias.copy_(scratch.b_q)
+    return concise

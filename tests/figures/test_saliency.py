@@ -15,3 +15,17 @@ def test_saliency_and_memory_reach_figures(setting):
     reach = interpret.memory_reach(model, probe.indices, max_distance=5, max_positions=4)
     line = figures.memory_reach_figure({"scratch": reach}).data[0]
     assert list(line.x) == [1, 2, 3, 4, 5] and "4 positions" in line.name
+
+
+def test_saliency_is_in_percent_like_memory_reach_and_shows_every_character(setting):
+    vocab, model, probe, _ = setting
+    result = interpret.saliency(model, probe.indices, 12)
+    figure = figures.saliency_bars(probe.chars, result, "m")
+    assert figure.layout.yaxis.tickformat == ".0%" and "%" in figure.data[0].hovertemplate
+    assert tuple(figure.layout.xaxis.range) == (-0.5, 12.5)   # the first character in view
+    assert len(figure.data[0].x) == 13
+    reach = interpret.memory_reach(model, probe.indices, max_distance=5, max_positions=4)
+    assert figures.memory_reach_figure({"s": reach}).layout.yaxis.tickformat == ".0%"
+    # one character more than a window: the window shows exactly its last characters
+    windowed = figures.saliency_bars(probe.chars, result, "m", window=12)
+    assert tuple(windowed.layout.xaxis.range) == (0.5, 12.5)

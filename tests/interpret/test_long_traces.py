@@ -39,3 +39,17 @@ def test_perplexity_agrees_with_the_log_probs_of_the_trace(lively, text_indices)
     trace = model.trace(text_indices.tolist())
     expected = np.exp(-interpret.next_char_log_probs(trace, text_indices).mean())
     assert interpret.perplexity(model, text_indices, segment_length=None) == pytest.approx(expected)
+
+
+def test_a_long_text_runs_a_batch_of_segments_at_a_time_with_the_same_numbers(
+        lively, text_indices, monkeypatch):
+    from gru_core.interpret import long_traces
+    model = lively(make_model("scratch", 28, 8, seed=1), scale=0.4)
+    indices = np.tile(text_indices, 6)
+    whole = interpret.long_trace(model, indices, segment_length=16, warmup=8)
+    expected = np.exp(-interpret.next_char_log_probs(whole, indices).mean())
+    monkeypatch.setattr(long_traces, "SEGMENTS_PER_BATCH", 3)  # several batches, a short last one
+    assert interpret.perplexity(model, indices, segment_length=16, warmup=8) == pytest.approx(
+        expected, rel=1e-6)
+    batched = interpret.long_trace(model, indices, segment_length=16, warmup=8)
+    np.testing.assert_allclose(batched.hidden, whole.hidden, atol=1e-6)

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gru_core.models import ConciseGRU, scratch_from_concise
+from gru_core.models import ConciseGRU, ScratchGRU, concise_from_scratch, scratch_from_concise
 
 from .common import HIDDENS, VOCAB, tokens
 
@@ -57,3 +57,41 @@ def test_reset_after_matches_nn_gru_and_reset_before_differs():
     before = scratch_from_concise(concise, reset_after=False)
     Y_before, _ = before(X, before.begin_state(4))
     assert (Y_before - Y_ref).abs().max().item() > 1e-2
+
+
+def test_nn_gru_from_d2ls_initial_weights_agrees_only_where_the_formulation_does():
+    """concise_from_scratch: the same start for both networks, so what differs
+    afterwards is the cell's formulation alone."""
+    X = tokens(batch=4, steps=30, seed=3)
+    after = ScratchGRU(VOCAB, HIDDENS, reset_after=True, seed=0)   # d2l's N(0, 0.01²) start
+    with torch.no_grad():
+        after.b_hh.normal_(0, 0.01, generator=torch.Generator().manual_seed(1))
+        after.b_z.fill_(0.2)
+    twin = concise_from_scratch(after)
+    Y_after, (H_after,) = after(X, after.begin_state(4))
+    Y_twin, H_twin = twin(X, twin.begin_state(4))
+    assert (Y_twin - Y_after).abs().max().item() <= 1e-6
+    assert (H_twin[0] - H_after).abs().max().item() <= 1e-6
+    # and back: the same parameters, biases split as nn.GRU splits them
+    back = scratch_from_concise(twin, reset_after=True)
+    for name, value in after.state_dict().items():
+        assert torch.allclose(back.state_dict()[name], value, atol=1e-7), name
+    before = ScratchGRU(VOCAB, HIDDENS, reset_after=False, seed=0)  # d2l's own cell
+    start = concise_from_scratch(before)
+    assert torch.equal(start.rnn.bias_hh_l0, torch.zeros(3 * HIDDENS))
+    assert torch.equal(start.rnn.weight_hh_l0[2 * HIDDENS:], before.W_hh.T)
+    # the same weights, two formulas: once R varies across units they part
+    # (at d2l's start R is ~0.5 everywhere, so they part only slowly)
+    for model in (before, after):
+        with torch.no_grad():
+            for p in model.parameters():
+                p.normal_(0, 0.5, generator=torch.Generator().manual_seed(2))
+    same, differs = concise_from_scratch(after), concise_from_scratch(before)
+    H_same = same(X, same.begin_state(4))[1][0]
+    H_differs = differs(X, differs.begin_state(4))[1][0]
+    assert (H_same - after(X, after.begin_state(4))[1][0]).abs().max().item() <= 1e-5
+    gap = (H_differs - before(X, before.begin_state(4))[1][0]).abs().max().item()
+    assert gap > 1e-2
+    first_step = X[:, :1]  # from H = 0 the first step is the same in both cells
+    assert torch.allclose(differs(first_step, differs.begin_state(4))[0],
+                          before(first_step, before.begin_state(4))[0], atol=1e-6)
