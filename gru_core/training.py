@@ -15,6 +15,7 @@ from torch import nn
 from .config import TrainConfig
 from .data import Corpus
 from .models import ConciseGRU, make_model, resolve_device
+from .evaluation import HELDOUT_EVAL_CHARS, evaluate, perplexity_of
 from .sampling import predict
 
 SAMPLE_PREFIXES = ("time traveller", "traveller")
@@ -56,13 +57,6 @@ class DivergedError(RuntimeError):
 # the loss to millions of nats while it stays finite: clipping bounds each step,
 # so waiting for inf or nan would never stop such a run.)
 MAX_LOSS = 700.0
-
-
-def perplexity_of(mean_loss: float) -> float:
-    try:
-        return math.exp(mean_loss)
-    except OverflowError:
-        return math.inf
 
 
 @dataclass
@@ -219,30 +213,6 @@ def train_epoch(trainer: Trainer, data_iter, on_batch=None, epoch: int = 1) -> E
         if on_batch:
             on_batch(stats)
     return trainer.end_epoch(epoch, network_of(trainer.model))
-
-
-HELDOUT_EVAL_CHARS = 2_000   # held-out characters scored after every epoch
-
-
-@torch.no_grad()
-def evaluate(model: nn.Module, indices, batch_size: int, num_steps: int) -> float:
-    """Perplexity on text the model does not learn from, measured the way
-    training measures it: d2l's sequential partitioning into ``batch_size``
-    rows, the state carried from chunk to chunk, no update. Any model kind."""
-    num_steps = max(1, min(num_steps, len(indices) - 1))
-    rows = max(1, min(batch_size, (len(indices) - 1) // num_steps))
-    usable = ((len(indices) - 1) // rows) * rows
-    if usable < rows:
-        raise ValueError(f"held-out text of {len(indices)} characters is too short to score")
-    tokens = torch.as_tensor(indices[:usable + 1], dtype=torch.long, device=model.device)
-    X, Y = tokens[:usable].reshape(rows, -1), tokens[1:usable + 1].reshape(rows, -1)
-    state, loss_sum, count = model.begin_state(batch_size=rows, device=model.device), 0.0, 0
-    for start in range(0, X.shape[1], num_steps):
-        x, y = X[:, start:start + num_steps], Y[:, start:start + num_steps]
-        logits, state = model(x, state)
-        loss_sum += float(nn.functional.cross_entropy(logits, y.T.reshape(-1), reduction="sum"))
-        count += y.numel()
-    return perplexity_of(loss_sum / count)
 
 
 class Lockstep:

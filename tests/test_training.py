@@ -268,16 +268,3 @@ def test_epoch_records_read_older_files_and_keep_one_shape():
     assert set(record.to_dict()) == {"epoch", "perplexity", "tokens_per_second", "seconds",
                                      "num_tokens", "model", "elapsed_s", "wall_time",
                                      "heldout_perplexity"}
-
-
-def test_held_out_text_is_scored_after_every_epoch_like_training_text(time_machine):
-    model = make_model("scratch", len(time_machine.vocab), 16, seed=0)
-    # on the training text itself, evaluate() equals the epoch's own perplexity before the update
-    _, history, _ = fit(time_machine, TrainConfig(**(TINY | {"num_epochs": 2})), sample_every=0)
-    scores = [r["heldout_perplexity"] for r in history.epochs]
-    assert all(1 < score < 40 for score in scores)
-    heldout = time_machine.heldout[:training.HELDOUT_EVAL_CHARS]
-    untrained = training.evaluate(model, heldout, 8, 10)
-    assert untrained == pytest.approx(len(time_machine.vocab), rel=0.05)  # a uniform guess
-    with pytest.raises(ValueError, match="too short to score"):
-        training.evaluate(model, [1], 8, 10)
