@@ -1,33 +1,35 @@
-"""A lecture hall: one live run at d2l's config (256 hiddens, batch 32, 35
-steps, lr 1, clip 1) watched by N viewers on the run's shared link.
+"""A lecture hall: one lecture run at d2l's config (256 hiddens, batch 32, 35
+steps, lr 1, clip 1) in a real ``streamlit run app.py`` server in lecture
+mode, watched by hundreds of simulated viewers on this machine.
 
-The real app runs as a server (``streamlit run app.py`` with the repo's
-.streamlit/config.toml). A presenter tab (the headless client of
-tests/support/streamlit_client.py, which behaves like a browser tab: same
-BackMsgs, same fragment timers) opens the Train page and presses *Start training*, so
-the run lives in the server process exactly as in a lecture. Viewers open
-the shared link ``/?run=<id>`` (Train is the default page); each is one such client, because in a lecture every
-viewer's browser renders on its own laptop and the server only feels the
-websocket. Optionally real Chromium pages join at the end to confirm what
-people see (screenshots under screenshots/).
+Each simulated viewer does what a browser tab does: it opens its Streamlit
+session (the page load, the initial script run, the websocket kept open:
+``tests/support/streamlit_client.BrowserTab``) *and* the live view's push
+connection (``tests/support/push_client.PushViewer``, which applies frames by
+the same rules as the browser component). The presenter is a tab holding the
+presenter's cookie; it presses *Start training*. The server's probe
+(``tests/support/server_probe``) reports the run's batch counter, so training
+throughput is read inside the server.
 
-Phases alternate: baseline (presenter only), N viewers, baseline, ... so
-drift in the machine's load hits both sides; each loaded phase is compared
-with the mean of the baselines around it. Measured per phase:
+Phases, in one run of this script:
 
-- update gaps per viewer: seconds between completed runs of the Train page's
-  live fragment (the one with the shortest run_every), including the wait
-  from the last one to the end of the phase; target p95 <= 2 s for every viewer;
-- training throughput: tokens trained per second, read by a probe inside the
-  server (the run's batch counter x batch x steps over the probe's own clock),
-  against the baselines; target >= 70 %;
-- server CPU (from /proc), the load generator's own CPU, server RSS.
+1. baseline: the presenter alone (training tokens/s);
+2. join storm: N viewers open within ``--join-seconds``; time from opening the
+   page to the first live update;
+3. steady: N viewers for ``--seconds``: each viewer's p95 gap between live
+   updates, bytes per viewer per second, training against the baseline, the
+   server's CPU beyond the baseline's;
+4. reconnect storm: every push connection drops within 5 s and comes back by
+   itself; nothing lost or repeated (checked by cursor against the server's
+   own history), gaps in the 10 s after;
+5. students exploring: ``--explorers`` viewers open the Gates page and submit a
+   new probe every 10 s; training against the baseline;
+6. real Chromium pages (one at 390x844) on the room with everyone connected:
+   curves and heatmap update, no exception, screenshots;
+7. baseline again, then the knee: larger rooms until a target breaks.
 
-After the main phase the knee search tries larger rooms until a target breaks
-(or, when the main room already breaks them, smaller rooms until both hold).
-
-    python bench/load_viewers.py                      # 20 viewers 60 s, knee, 2 Chromium pages
-    python bench/load_viewers.py --viewers 3 --seconds 10 --knee "" --knee-down "" --chromium 0
+    python bench/load_viewers.py                                  # 300 viewers, knee 500,1000
+    python bench/load_viewers.py --viewers 20 --seconds 15 --join-seconds 5 --knee "" --chromium 1
 """
 from __future__ import annotations
 
@@ -35,336 +37,325 @@ import argparse
 import asyncio
 import os
 import platform
-import re
+import random
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from app_server.lecture import KEY_ENV, PRESENTER_COOKIE, presenter_token  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.support.push_client import PushViewer  # noqa: E402
 from tests.support.server import StreamlitServer  # noqa: E402
-from tests.support.streamlit_client import BrowserTab, percentile, update_gaps  # noqa: E402
+from tests.support.streamlit_client import BrowserTab, percentile  # noqa: E402
 
 SHARED_TEXT = REPO.parent / "shared" / "data" / "timemachine.txt"
-PROGRESS = re.compile(r"epoch (\d+)/(\d+) · batch (\d+)/(\d+)")
+KEY = "bench-lecture-key"
+PROBES = ["the time traveller smiled", "a gated recurrent unit keeps its state",
+          "she read the book twice", "the machine was made of brass and ivory",
+          "what time is it now", "we went to the door together"]
 
 
 @dataclass
-class PhaseResult:
-    name: str
-    viewers: int
-    seconds: float
-    join_p95: float            # seconds from opening the link to the first full render
-    worst_p95_gap: float       # the worst viewer's p95 gap between updates
-    median_p95_gap: float
-    max_gap: float
-    updates_per_viewer: float
-    presenter_p95_gap: float
-    preempted: float           # share of the viewers' runs cut short by a newer rerun request
-    kb_per_viewer_s: float     # ForwardMsg bytes a viewer received per second (uncompressed)
-    tokens_per_s: float
-    server_cpu: float          # percent of one core
-    client_cpu: float          # percent of one core (this process: all simulated tabs)
-    rss_mb: float
-    ratio: float = float("nan")   # tokens_per_s / mean of the neighbouring baselines
+class Viewer:
+    index: int
+    tab: BrowserTab
+    push: PushViewer
+    opened_at: float = float("nan")
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def first_update_s(self) -> float:
+        if self.push.first_update_at is None:
+            return float("inf")
+        return self.push.first_update_at - self.opened_at
 
 
 def machine_line() -> str:
-    model = ""
+    model, flags = "", ""
     try:
         lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        model = next((line.split(":", 1)[1].strip() for line in lscpu.splitlines()
-                      if line.startswith("Model name")), "")
+        for line in lscpu.splitlines():
+            if line.startswith("Model name"):
+                model = line.split(":", 1)[1].strip()
+            if line.startswith("Flags"):
+                flags = " ".join(f for f in line.split(":", 1)[1].split()
+                                 if f.startswith(("avx", "fma", "sse4")))
     except OSError:
         pass
-    return f"{os.cpu_count()} CPUs ({model or platform.processor()}), {platform.platform()}"
+    return f"{os.cpu_count()} CPUs ({model or platform.processor()}; {flags}), {platform.platform()}"
 
 
-def load_line() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+def tokens_per_s(server: StreamlitServer, run_id: str, seconds: float) -> tuple[float, float]:
+    """(training tokens/s over ``seconds``, server CPU % of one core meanwhile)."""
+    def reading():
+        report = server.probe()
+        run = next(r for r in report["runs"] if r["id"] == run_id)
+        return report["time"], run["batch"], run["tokens_per_batch"]
+    cpu0, (t0, b0, per) = server.cpu_seconds(), reading()
+    time.sleep(seconds)
+    cpu1, (t1, b1, _) = server.cpu_seconds(), reading()
+    return (b1 - b0) * per / (t1 - t0), 100 * (cpu1 - cpu0) / (t1 - t0)
 
 
-def run_batches(server: StreamlitServer, run_id: str) -> tuple[float, int, int]:
-    """(probe time, batches trained, tokens per batch) of the run, read in the server."""
-    report = server.probe()
-    run = next(run for run in report["runs"] if run["id"] == run_id)
-    return report["time"], run["batch"], run["tokens_per_batch"]
+async def async_tokens_per_s(server, run_id, seconds):
+    return await asyncio.to_thread(tokens_per_s, server, run_id, seconds)
 
 
-async def start_presenter(server: StreamlitServer, args) -> tuple[BrowserTab, str]:
-    """The presenter's tab: Train page, d2l defaults, enough epochs to outlast the bench."""
-    presenter = await BrowserTab(server.url, page=args.page, name="presenter").open(timeout=180)
-    presenter.set_widget("number_input", "Epochs", int_value=args.epochs)
-    await presenter.click("Start training")
-    await presenter.wait_for_text(r"running · epoch", 120)
-    run_id = dict(parse_qsl(presenter.query)).get("run")
-    if not run_id:
-        raise RuntimeError(f"the Train page did not put the run id in the URL: {presenter.query!r}")
-    return presenter, run_id
+async def start_presenter(server: StreamlitServer, epochs: int) -> tuple[BrowserTab, str]:
+    tab = BrowserTab(server.url, name="presenter",
+                     cookies={PRESENTER_COOKIE: presenter_token(KEY)})
+    await tab.open(timeout=180)
+    tab.set_widget("number_input", "Epochs", int_value=epochs)
+    await tab.click("Start training")
+    await tab.wait_finished(120)
+    for _ in range(100):
+        runs = server.probe()["runs"]
+        if runs and runs[0]["state"] == "running":
+            return tab, runs[0]["id"]
+        await asyncio.sleep(0.2)
+    raise RuntimeError("the presenter's run did not start; see the server log")
 
 
-async def phase(server: StreamlitServer, presenter: BrowserTab, run_id: str, name: str,
-                viewers: int, seconds: float, page: str) -> PhaseResult:
-    tabs = [BrowserTab(server.url, page=page, query=f"run={run_id}", name=f"viewer{i}")
-            for i in range(viewers)]
-    join_started = time.perf_counter()
-
-    async def join(tab: BrowserTab) -> float:
-        await tab.open(timeout=300)
-        return time.perf_counter() - join_started
-
-    join_times = await asyncio.gather(*(join(tab) for tab in tabs))
-    cpu_start, client_start = server.cpu_seconds(), time.process_time()
-    probe_start, batches_start, tokens_per_batch = run_batches(server, run_id)
-    start = time.perf_counter()
-    await asyncio.sleep(seconds)
-    end = time.perf_counter()
-    probe_end, batches_end, _ = run_batches(server, run_id)
-    cpu_end, client_end = server.cpu_seconds(), time.process_time()
-
-    per_viewer = [update_gaps(tab.runs, tab.fastest_fragment(), start, end) for tab in tabs]
-    in_window = [run for tab in tabs for run in tab.runs if start <= run.finished <= end]
-    early = sum(run.status == "FINISHED_EARLY_FOR_RERUN" for run in in_window)
-    p95s = [percentile(gaps, 95) for gaps in per_viewer]
-    presenter_gaps = update_gaps(presenter.runs, presenter.fastest_fragment(), start, end)
-    errors = [f"{tab.name}: {error}" for tab in tabs for error in tab.errors]
-    await asyncio.gather(*(tab.close() for tab in tabs))
-    if errors:
-        print("viewer errors:", errors[:5], file=sys.stderr)
-    return PhaseResult(
-        name, viewers, end - start,
-        join_p95=percentile(join_times, 95) if join_times else float("nan"),
-        worst_p95_gap=max(p95s) if p95s else float("nan"),
-        median_p95_gap=statistics.median(p95s) if p95s else float("nan"),
-        max_gap=max((max(g) for g in per_viewer), default=float("nan")),
-        updates_per_viewer=(statistics.mean(len(g) - 1 for g in per_viewer)
-                            if per_viewer else float("nan")),
-        presenter_p95_gap=percentile(presenter_gaps, 95),
-        preempted=early / len(in_window) if in_window else float("nan"),
-        kb_per_viewer_s=(sum(run.bytes for run in in_window) / 1000 / viewers / (end - start)
-                         if viewers else float("nan")),
-        tokens_per_s=(batches_end - batches_start) * tokens_per_batch / (probe_end - probe_start),
-        server_cpu=100 * (cpu_end - cpu_start) / (end - start),
-        client_cpu=100 * (client_end - client_start) / (end - start),
-        rss_mb=server.rss_mb())
+async def open_viewer(server: StreamlitServer, viewer: Viewer, delay: float,
+                      follow_until: float, drop_at: float | None) -> None:
+    await asyncio.sleep(delay)
+    viewer.opened_at = time.monotonic()
+    try:
+        await viewer.tab.open(timeout=300)
+    except Exception as error:  # noqa: BLE001 - counted and reported, the room goes on
+        viewer.errors.append(f"page: {type(error).__name__}: {error}")
+    await viewer.push.follow(until=follow_until, drop_at=drop_at)
 
 
-def compare_with_baselines(results: list[PhaseResult]) -> None:
-    """Each loaded phase against the mean of the nearest baseline before and after it."""
-    for index, result in enumerate(results):
-        if result.viewers == 0:
-            continue
-        before = next((r for r in reversed(results[:index]) if r.viewers == 0), None)
-        after = next((r for r in results[index + 1:] if r.viewers == 0), None)
-        baselines = [r.tokens_per_s for r in (before, after) if r is not None]
-        if baselines:
-            result.ratio = result.tokens_per_s / statistics.mean(baselines)
+def gaps_in(viewer: Viewer, start: float, end: float) -> list[float]:
+    """Seconds between updates in [start, end], the wait to ``end`` included."""
+    times = [t for t in viewer.push.arrivals if start <= t <= end]
+    if not times:
+        return [end - start]
+    return [b - a for a, b in zip([start] + times, times + [end])][1:] or [end - times[-1]]
 
 
-def meets_targets(result: PhaseResult, args) -> bool:
-    return result.worst_p95_gap <= args.gap_target and result.ratio >= args.throughput_target
+def room_report(viewers: list[Viewer], start: float, end: float) -> dict:
+    p95s = [percentile(gaps_in(v, start, end), 95) for v in viewers]
+    return {"worst_p95_gap": max(p95s), "median_p95_gap": statistics.median(p95s),
+            "errors": sum(len(v.errors) + len(v.push.errors) for v in viewers)}
 
 
-async def chromium_pages(server: StreamlitServer, run_id: str, args, shots: Path) -> list[str]:
-    """Real Chromium tabs on the shared link: what they show, how often it changes."""
+async def explore(tabs: list[BrowserTab], until: float, every_s: float = 10.0) -> int:
+    """Each tab opens the Gates page, then submits a new probe every ``every_s``."""
+    sent = 0
+
+    async def one(tab: BrowserTab, offset: float):
+        nonlocal sent
+        await tab.switch_page("gates")
+        await tab.wait_finished(120)
+        await asyncio.sleep(offset)
+        turn = 0
+        while time.monotonic() < until:
+            tab.set_widget("text_input", "Probe text",
+                           string_value=f"{PROBES[turn % len(PROBES)]} {tab.name} {turn}")
+            await tab.rerun()
+            sent += 1
+            turn += 1
+            await asyncio.sleep(every_s)
+    await asyncio.gather(*(one(tab, random.uniform(0, every_s)) for tab in tabs),
+                         return_exceptions=True)
+    return sent
+
+
+async def chromium_check(url: str, shots: Path) -> list[str]:
+    """Three real pages on the room (one a phone): the curve grows, the heatmap
+    draws, no exception shows."""
     from playwright.async_api import async_playwright
     lines = []
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=args.chromium_path,
-                                                   headless=True, args=CHROMIUM_ARGS)
-        pages = []
-        seconds = args.chromium_seconds
-        for index in range(args.chromium):
-            tab = await browser.new_page(viewport={"width": 1400, "height": 1000})
-            pages.append(tab)
-            try:
-                await tab.goto(f"{server.url}/{args.page}?run={run_id}", timeout=90_000)
-                await tab.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=90_000)
-            except Exception as error:  # noqa: BLE001 - say what the person would have seen
-                lines.append(f"Chromium page {index}: no chart within 90 s of opening the link "
-                             f"({type(error).__name__}: {str(error).splitlines()[0]})")
-        seen: list[list[tuple[float, str]]] = [[] for _ in pages]
-        points_before = [await curve_points(tab) for tab in pages]
-        deadline = time.perf_counter() + seconds
-        while time.perf_counter() < deadline:
-            for index, tab in enumerate(pages):
-                match = PROGRESS.search(await tab.inner_text("body"))
-                if match and (not seen[index] or seen[index][-1][1] != match.group(0)):
-                    seen[index].append((time.perf_counter(), match.group(0)))
-            await asyncio.sleep(0.2)
-        shots.mkdir(exist_ok=True)
-        for index, tab in enumerate(pages):
-            changes = [b[0] - a[0] for a, b in zip(seen[index], seen[index][1:])]
-            points_after = await curve_points(tab)
-            path = shots / f"load_viewer_chromium{index}.png"
-            await tab.screenshot(path=str(path), full_page=False)
-            exceptions = await tab.locator('[data-testid="stException"]').count()
-            lines.append(f"Chromium page {index}: progress text changed {len(changes)} times in "
-                         f"{seconds:.0f} s (p95 gap {percentile(changes, 95):.2f} s, max "
-                         f"{max(changes, default=float('nan')):.2f} s); perplexity curve "
-                         f"{points_before[index]} -> {points_after} points; last shown "
-                         f"'{seen[index][-1][1] if seen[index] else 'nothing'}'; "
-                         f"{exceptions} exceptions on screen; screenshot {path.relative_to(REPO)}")
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                                   args=CHROMIUM_ARGS)
+        sizes = [({"width": 1366, "height": 900}, False), ({"width": 1920, "height": 1080}, False),
+                 ({"width": 390, "height": 844}, True)]
+        for index, (viewport, phone) in enumerate(sizes):
+            context = await browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
+            page = await context.new_page()
+            await page.goto(url + ("/?present=true" if index == 1 else "/"), timeout=120_000)
+            count = "document.querySelector('[data-plot=\"loss\"]')?._fullData?.[0]?.x?.length ?? -1"
+            await page.wait_for_function(f"() => ({count}) > 0", timeout=120_000)
+            before = await page.evaluate(f"() => {count}")
+            await asyncio.sleep(6)
+            after = await page.evaluate(f"() => {count}")
+            await page.get_by_text("Gates, live").click()
+            await page.wait_for_function("""() => {const p = document.querySelector('[data-plot="heat"]');
+                return p && p.data && p.data[0] && p.data[0].type === 'heatmap'}""", timeout=60_000)
+            errors = await page.locator('[data-testid="stException"]').count()
+            shot = shots / f"load-{'phone' if phone else viewport['width']}.png"
+            await page.screenshot(path=str(shot), full_page=False)
+            lines.append(f"Chromium {viewport['width']}x{viewport['height']}: loss points "
+                         f"{before} -> {after} in 6 s, heatmap drawn, {errors} exceptions; {shot}")
+            await context.close()
         await browser.close()
     return lines
 
 
-async def curve_points(tab) -> int:
-    """Points of the first trace of the first Plotly chart (the perplexity curve);
-    numpy arrays arrive as typed arrays, which Plotly keeps decoded in _fullData."""
-    return await tab.evaluate("""() => {
-        const plot = document.querySelector('.js-plotly-plot');
-        if (!plot || !plot._fullData || !plot._fullData.length) return 0;
-        const y = plot._fullData[0].y;
-        return y ? y.length : 0;
-    }""")
+def checked_history(viewers: list[Viewer], truth: PushViewer) -> tuple[int, int]:
+    """(viewers whose records match the server's history exactly, viewers checked)."""
+    expected = [r["step"] for r in truth.state.records.get("batches", [])]
+    exact = 0
+    for viewer in viewers:
+        seen = [r["step"] for r in viewer.push.state.records.get("batches", [])]
+        if seen == expected[:len(seen)] and len(seen) >= len(expected) - 200:
+            exact += 1
+    return exact, len(viewers)
 
 
-async def bench(server: StreamlitServer, args) -> tuple[list[PhaseResult], list[str], str]:
-    presenter, run_id = await start_presenter(server, args)
-    await asyncio.sleep(args.warmup)
-    results: list[PhaseResult] = []
+async def main_async(args) -> list[str]:
+    lines = [f"machine: {machine_line()}", f"python {platform.python_version()}",
+             f"command: python bench/load_viewers.py {' '.join(sys.argv[1:])}"]
+    data = Path(tempfile.mkdtemp(prefix="gru-load-"))
+    shutil.copy(SHARED_TEXT, data / "timemachine.txt")
+    shots = REPO / "screenshots"
+    shots.mkdir(exist_ok=True)
+    env = {"GRU_EXPLAINER_DATA": str(data), KEY_ENV: KEY, "OMP_NUM_THREADS": "1"}
+    registry = {"idle_timeout_s": 600, "max_running": os.cpu_count() or 1}
+    with StreamlitServer("app.py", str(REPO), env=env, probe=True, registry=registry,
+                         log_path=str(data / "server.log")) as server:
+        presenter, run_id = await start_presenter(server, args.epochs)
+        await asyncio.sleep(5)  # past the first batches' start-up
+        base_before, base_cpu = await async_tokens_per_s(server, run_id, args.baseline_seconds)
+        lines.append(f"baseline (presenter only): {base_before:,.0f} tokens/s, server CPU "
+                     f"{base_cpu:.0f}% of a core")
 
-    async def measure(name: str, viewers: int, seconds: float) -> PhaseResult:
-        result = await phase(server, presenter, run_id, name, viewers, seconds, args.page)
-        results.append(result)
-        print(f"  {name}: {viewers} viewers, worst p95 gap {result.worst_p95_gap:.2f} s, "
-              f"{result.tokens_per_s:,.0f} tokens/s, server CPU {result.server_cpu:.0f} %",
-              flush=True)
-        return result
+        n = args.viewers
+        t0 = time.monotonic()
+        join_end = t0 + args.join_seconds
+        steady_start = join_end + 5
+        steady_end = steady_start + args.seconds
+        storm_at = steady_end + 1
+        explore_start = storm_at + 5 + 12
+        explore_end = explore_start + args.explore_seconds
+        follow_until = explore_end + 2
+        viewers = [Viewer(i, BrowserTab(server.url, name=f"viewer{i}"),
+                          PushViewer(server.url, "lecture", keep_heatmaps=False))
+                   for i in range(n)]
+        tasks = [asyncio.create_task(open_viewer(
+            server, v, args.join_seconds * i / max(n, 1), follow_until,
+            storm_at + random.uniform(0, 5))) for i, v in enumerate(viewers)]
 
-    await measure("baseline", 0, args.baseline_seconds)
-    main_result = await measure("main", args.viewers, args.seconds)
-    await measure("baseline", 0, args.baseline_seconds)
-    compare_with_baselines(results)
-    holds = meets_targets(main_result, args)
-    held, broke = (args.viewers, None) if holds else (None, args.viewers)
-    # The knee: up from the main count while the targets hold, down while they break.
-    if holds:
-        counts = sorted(n for n in args.knee if n > args.viewers)
-    else:
-        counts = sorted((n for n in args.knee_down if n < args.viewers), reverse=True)
-    for count in counts:
-        loaded = await measure("knee", count, args.knee_seconds)
-        await measure("baseline", 0, args.baseline_seconds)
-        compare_with_baselines(results)
-        if meets_targets(loaded, args):
-            held = count
-            if not holds:
-                break  # going down: the first count that holds
-        else:
-            broke = count
-            if holds:
-                break  # going up: the first count that breaks
-    browser_lines = []
-    if args.chromium:  # what people see in the main room: N clients + real Chromium tabs
-        tabs = [BrowserTab(server.url, page=args.page, query=f"run={run_id}", name=f"room{i}")
-                for i in range(args.viewers)]
-        await asyncio.gather(*(tab.open(timeout=300) for tab in tabs))
-        try:
-            browser_lines = await chromium_pages(server, run_id, args, REPO / "screenshots")
-        except Exception as error:  # noqa: BLE001 - the table above is still worth printing
-            browser_lines = [f"Chromium check failed: {type(error).__name__}: {error}"]
-        await asyncio.gather(*(tab.close() for tab in tabs))
-    try:
-        await presenter.click("Stop")
-    except LookupError as error:  # the server stops the run on exit anyway
-        print(f"could not press Stop: {error}", file=sys.stderr)
-    await presenter.close()
-    targets = (f"targets: every viewer's p95 gap <= {args.gap_target:g} s and throughput >= "
-               f"{args.throughput_target:.0%} of the presenter-only baseline")
-    knee_line = (f"both targets held up to {held if held is not None else 'no tested count'} "
-                 f"viewers; {f'broken at {broke}' if broke is not None else 'no break found'} "
-                 f"among the counts tried ({targets})")
-    return results, browser_lines, knee_line
-
-
-def table(results: list[PhaseResult]) -> str:
-    header = ("| phase | viewers | s | join p95 s | worst viewer p95 gap s | median viewer p95 s "
-              "| max gap s | updates/viewer | runs preempted | kB/viewer/s | presenter p95 s "
-              "| tokens/s | vs baseline | server CPU % | load-gen CPU % | server RSS MB |")
-    lines = [header, "|" + "---|" * (header.count("|") - 1)]
-    def cell(value: float, spec: str) -> str:
-        return "" if value != value else format(value, spec)  # blank for nan
-    for r in results:
+        await asyncio.sleep(max(0.0, steady_start - time.monotonic()))
+        bytes0 = sum(v.push.bytes_received for v in viewers)
+        steady = await async_tokens_per_s(server, run_id, steady_end - time.monotonic())
+        bytes1 = sum(v.push.bytes_received for v in viewers)
+        joined = [v.first_update_s for v in viewers]
+        lines.append(f"join storm: {n} tabs in {args.join_seconds:g} s; page open -> first live "
+                     f"update p95 {percentile(joined, 95):.2f} s, max {max(joined):.2f} s; "
+                     f"errors {sum(len(v.errors) for v in viewers)}")
+        report = room_report(viewers, steady_start, steady_end)
+        kb = (bytes1 - bytes0) / 1000 / n / args.seconds
         lines.append(
-            f"| {r.name} | {r.viewers} | {r.seconds:.0f} | {cell(r.join_p95, '.2f')} | "
-            f"{cell(r.worst_p95_gap, '.2f')} | {cell(r.median_p95_gap, '.2f')} | "
-            f"{cell(r.max_gap, '.2f')} | {cell(r.updates_per_viewer, '.1f')} | "
-            f"{cell(r.preempted, '.0%')} | {cell(r.kb_per_viewer_s, '.0f')} | "
-            f"{cell(r.presenter_p95_gap, '.2f')} | {r.tokens_per_s:,.0f} | "
-            f"{cell(r.ratio, '.0%')} | {r.server_cpu:.0f} | {r.client_cpu:.0f} | "
-            f"{r.rss_mb:.0f} |")
-    return "\n".join(lines)
+            f"steady {n} viewers, {args.seconds:g} s: worst viewer's p95 update gap "
+            f"{report['worst_p95_gap']:.2f} s (median {report['median_p95_gap']:.2f} s); "
+            f"{kb:.2f} kB per viewer per second; training {steady[0]:,.0f} tokens/s = "
+            f"{steady[0] / base_before:.0%} of the baseline; server CPU {steady[1]:.0f}% "
+            f"({steady[1] - base_cpu:+.0f}% of a core beyond the baseline); errors "
+            f"{report['errors']}")
+
+        await asyncio.sleep(max(0.0, storm_at + 5 - time.monotonic()))
+        after_storm = time.monotonic()
+        await asyncio.sleep(10)
+        storm = room_report(viewers, after_storm, after_storm + 10)
+        reconnected = sum(v.push.connects >= 2 for v in viewers)
+        lines.append(f"reconnect storm: {reconnected}/{n} push connections dropped within 5 s "
+                     f"and came back by themselves; next 10 s: worst p95 gap "
+                     f"{storm['worst_p95_gap']:.2f} s")
+
+        await asyncio.sleep(max(0.0, explore_start - time.monotonic()))
+        explorers = [v.tab for v in viewers[:args.explorers] if not v.errors]
+        explore_task = asyncio.create_task(explore(explorers, explore_end))
+        exploring = await async_tokens_per_s(server, run_id, explore_end - time.monotonic())
+        sent = await explore_task
+        lines.append(f"students exploring: {len(explorers)} viewers sent {sent} new Gates probes "
+                     f"in {args.explore_seconds:g} s; training {exploring[0]:,.0f} tokens/s = "
+                     f"{exploring[0] / base_before:.0%} of the baseline")
+        if args.chromium:
+            lines += await chromium_check(server.url, shots)
+        await asyncio.gather(*tasks)
+        truth = PushViewer(server.url, "lecture", keep_heatmaps=False)
+        await presenter.click("Pause")
+        await presenter.wait_finished(60)
+        await truth.follow(until=time.monotonic() + 3)
+        exact, checked = checked_history(viewers, truth)
+        lines.append(f"records checked by cursor after all of it: {exact}/{checked} viewers hold "
+                     f"exactly the server's batches in order, none repeated")
+        await presenter.click("Resume")
+        await presenter.wait_finished(60)
+        await asyncio.gather(*(v.tab.close() for v in viewers), return_exceptions=True)
+        await asyncio.sleep(3)
+        base_after, _ = await async_tokens_per_s(server, run_id, args.baseline_seconds)
+        lines.append(f"baseline again: {base_after:,.0f} tokens/s")
+
+        for size in [int(k) for k in args.knee.split(",") if k.strip()]:
+            line, ok = await knee_phase(server, run_id, size, (base_before + base_after) / 2, args)
+            lines.append(line)
+            if not ok:
+                break
+        await presenter.close()
+    return lines
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--viewers", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=60, help="length of the main phase")
-    parser.add_argument("--baseline-seconds", type=float, default=25)
-    parser.add_argument("--knee", type=lambda s: [int(x) for x in s.split(",") if x.strip()],
-                        default=[30, 40, 60, 80],
-                        help="larger counts to try when the main count holds, comma-separated")
-    parser.add_argument("--knee-down", type=lambda s: [int(x) for x in s.split(",") if x.strip()],
-                        default=[15, 10, 5, 2],
-                        help="smaller counts to try when the main count breaks")
-    parser.add_argument("--knee-seconds", type=float, default=30)
-    parser.add_argument("--chromium", type=int, default=2, help="real Chromium pages at the end")
-    parser.add_argument("--chromium-seconds", type=float, default=20)
-    parser.add_argument("--chromium-path", default=CHROMIUM)
-    parser.add_argument("--epochs", type=int, default=20000,
-                        help="epochs of the run (d2l uses 500; more so it outlasts the bench)")
-    parser.add_argument("--warmup", type=float, default=5)
-    parser.add_argument("--page", default="", help="url path of the Train page (the default page)")
-    parser.add_argument("--gap-target", type=float, default=2.0)
-    parser.add_argument("--throughput-target", type=float, default=0.7)
-    parser.add_argument("--app-dir", type=Path, default=REPO,
-                        help="folder with app.py and .streamlit/ (default: this repo)")
-    parser.add_argument("--markdown", type=Path, help="also write the results to this file")
-    parser.add_argument("--log", type=Path, default=Path(tempfile.gettempdir()) / "load_viewers.log",
-                        help="the server's log")
-    return parser.parse_args()
+async def knee_phase(server, run_id, size: int, baseline: float, args) -> tuple[str, bool]:
+    """A larger room, joined over ``--knee-join``, held for ``--knee-seconds``."""
+    start = time.monotonic()
+    steady_start = start + args.knee_join + 5
+    steady_end = steady_start + args.knee_seconds
+    viewers = [Viewer(i, BrowserTab(server.url, name=f"knee{i}"),
+                      PushViewer(server.url, "lecture", keep_heatmaps=False)) for i in range(size)]
+    tasks = [asyncio.create_task(open_viewer(server, v, args.knee_join * i / size,
+                                             steady_end + 1, None)) for i, v in enumerate(viewers)]
+    await asyncio.sleep(max(0.0, steady_start - time.monotonic()))
+    bytes0 = sum(v.push.bytes_received for v in viewers)
+    tokens, cpu = await async_tokens_per_s(server, run_id, steady_end - time.monotonic())
+    bytes1 = sum(v.push.bytes_received for v in viewers)
+    await asyncio.gather(*tasks)
+    report = room_report(viewers, steady_start, steady_end)
+    await asyncio.gather(*(v.tab.close() for v in viewers), return_exceptions=True)
+    ratio = tokens / baseline
+    kb = (bytes1 - bytes0) / 1000 / size / args.knee_seconds
+    broken = [name for name, bad in (("p95 gap", report["worst_p95_gap"] > 1.5),
+                                     ("training", ratio < 0.85), ("bandwidth", kb > 10),
+                                     ("errors", report["errors"] > 0)) if bad]
+    line = (f"knee {size} viewers: worst p95 gap {report['worst_p95_gap']:.2f} s (median "
+            f"{report['median_p95_gap']:.2f}), {kb:.2f} kB/viewer/s, training {ratio:.0%}, "
+            f"server CPU {cpu:.0f}%, errors {report['errors']}"
+            + (f" -> breaks: {', '.join(broken)}" if broken else " -> holds"))
+    await asyncio.sleep(5)
+    return line, not broken
 
 
 def main() -> None:
-    args = parse_args()
-    data_dir = tempfile.mkdtemp(prefix="gru-data-")
-    if SHARED_TEXT.is_file():  # offline: serve The Time Machine from the shared copy
-        shutil.copy(SHARED_TEXT, Path(data_dir) / "timemachine.txt")
-    started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
-    load_before = load_line()
-    print(f"{started}; {machine_line()}; {load_before}", flush=True)
-    with StreamlitServer("app.py", str(args.app_dir), log_path=str(args.log), probe=True,
-                         env={"GRU_EXPLAINER_DATA": data_dir}) as server:
-        rss_start = server.rss_mb()
-        results, browser_lines, knee_line = asyncio.run(bench(server, args))
-        rss_end = server.rss_mb()
-    shutil.rmtree(data_dir, ignore_errors=True)
-    load_after = load_line()
-    report = "\n".join([
-        f"Run {started}; machine: {machine_line()}",
-        f"Before: {load_before}; after: {load_after} (other work shares these cores).",
-        f"Command: python bench/load_viewers.py {' '.join(sys.argv[1:])}",
-        "",
-        table(results),
-        "",
-        f"Server RSS: {rss_start:.0f} MB at start (no session), {rss_end:.0f} MB at the end.",
-        f"Knee: {knee_line}.",
-        *browser_lines,
-    ])
-    print(report)
-    if args.markdown:
-        args.markdown.write_text(report + "\n")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--viewers", type=int, default=300)
+    parser.add_argument("--seconds", type=float, default=60, help="the steady phase")
+    parser.add_argument("--join-seconds", type=float, default=60)
+    parser.add_argument("--baseline-seconds", type=float, default=30)
+    parser.add_argument("--explorers", type=int, default=50)
+    parser.add_argument("--explore-seconds", type=float, default=40)
+    parser.add_argument("--knee", default="500,1000", help="room sizes to try after, comma-separated")
+    parser.add_argument("--knee-join", type=float, default=60)
+    parser.add_argument("--knee-seconds", type=float, default=30)
+    parser.add_argument("--chromium", type=int, default=1, help="1: check with 3 real pages")
+    parser.add_argument("--epochs", type=int, default=100_000)
+    args = parser.parse_args()
+    if not SHARED_TEXT.is_file():
+        sys.exit(f"the Time Machine text is needed at {SHARED_TEXT}")
+    random.seed(0)
+    for line in asyncio.run(main_async(args)):
+        print(line, flush=True)
 
 
 if __name__ == "__main__":

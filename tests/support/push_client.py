@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from gru_core.broadcast import ViewerState
+from gru_core.broadcast import ViewerState, decode_frame
 
 
 @dataclass
@@ -27,6 +27,8 @@ class PushViewer:
     outcomes: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     connects: int = 0
+    keep_heatmaps: bool = True    # False: count heatmap frames without decoding their values
+    heatmaps_received: int = 0
 
     def url(self) -> str:
         params = {"view": self.view}
@@ -37,7 +39,11 @@ class PushViewer:
 
     def _take(self, frame: bytes) -> str:
         self.bytes_received += len(frame)
+        if not self.keep_heatmaps and decode_frame(frame)[0]["kind"] == "heatmap":
+            self.heatmaps_received += 1
+            return "heatmap"
         outcome = self.state.apply(frame)
+        self.heatmaps_received += outcome == "heatmap"
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
         if outcome in ("applied", "reset"):
             self.arrivals.append(time.monotonic())
