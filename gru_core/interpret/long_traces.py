@@ -1,13 +1,13 @@
-"""Long stretches of text: traces in parallel segments, log-probs and perplexity."""
+"""Long stretches of text: traces in parallel segments, log-probs and perplexity,
+for every cell kind (through its from-scratch cell's ``step``)."""
 from __future__ import annotations
 
 import numpy as np
 import torch
 from torch import nn
 
-from ..models import NO_CLAMP, Clamp, GateTrace
-from .cells import as_indices, one_hot, readable_cell
-from .quantities import QUANTITIES
+from ..models import NO_CLAMP, CellTrace, Clamp, GateTrace
+from .cells import as_indices, check_clamp, one_hot, scratch_cell
 
 # Long stretches run as parallel segments; each starts this many characters
 # early so its state has settled before its own characters come (see long_trace).
@@ -17,16 +17,19 @@ WARMUP = 64
 
 @torch.no_grad()
 def long_trace(model: nn.Module, indices, clamp: Clamp = NO_CLAMP,
-               segment_length: int | None = SEGMENT_LENGTH, warmup: int = WARMUP) -> GateTrace:
-    """The trace of a long stretch, run as parallel segments (one batch row each).
+               segment_length: int | None = SEGMENT_LENGTH,
+               warmup: int = WARMUP) -> GateTrace | CellTrace:
+    """The trace of a long stretch, run as parallel segments (one batch row each):
+    a ``GateTrace`` for the GRUs, a ``CellTrace`` for the other cells.
 
     Segment s covers [s*L, (s+1)*L) and starts reading ``warmup`` characters
     early from a zero state, so by its first own character the state has (in
     practice) forgotten the cut; segment 0 starts at the true beginning. With
     ``segment_length=None`` it is one segment: exactly ``model.trace``.
     ``previous_hidden`` is only exact within a segment."""
-    cell = readable_cell(model)
+    cell = scratch_cell(model)
     indices = as_indices(indices, cell.vocab_size)
+    check_clamp(cell, clamp)
     length = len(indices)
     if segment_length is None or segment_length >= length:
         return cell.trace(indices.tolist(), clamp=clamp)
@@ -37,21 +40,23 @@ def long_trace(model: nn.Module, indices, clamp: Clamp = NO_CLAMP,
     positions = starts[:, None] - warmup + np.arange(warmup + segment_length)[None, :]
     inside = torch.as_tensor((positions >= 0) & (positions < length), device=cell.device)
     inputs = one_hot(indices[np.clip(positions, 0, length - 1)], cell)   # (S, steps, V)
-    H = torch.zeros(len(starts), cell.num_hiddens, device=cell.device)
-    kept = {name: [] for name in QUANTITIES}
+    state = cell.begin_state(len(starts))
+    kept = {name: [] for name in cell.QUANTITIES}
     for step in range(positions.shape[1]):
-        Z, R, H_tilde, H = cell.cell(inputs[:, step], H, clamp)
-        H = torch.where(inside[:, step, None], H, torch.zeros_like(H))  # not started yet: H0 = 0
+        values, state = cell.step(inputs[:, step], state, clamp)
+        started = inside[:, step, None]   # not started yet: the state stays at zero
+        state = tuple(torch.where(started, s, torch.zeros_like(s)) for s in state)
+        values |= dict(zip(cell.STATE, state))
         if step >= warmup:
-            for name, value in zip(QUANTITIES, (Z, R, H_tilde, H)):
-                kept[name].append(value)
+            for name in cell.QUANTITIES:
+                kept[name].append(values[name])
     # (steps, S, U) -> (S, steps, U) -> positions in order, cut to the stretch
     arrays = {name: torch.stack(rows, 1).reshape(-1, cell.num_hiddens)[:length]
               for name, rows in kept.items()}
     logits = cell.output(arrays["hidden"])
-    as_numpy = {name: value.cpu().numpy() for name, value in arrays.items()}
-    return GateTrace(logits=logits.cpu().numpy(),
-                     initial_hidden=np.zeros(cell.num_hiddens, np.float32), **as_numpy)
+    zeros = np.zeros(cell.num_hiddens, np.float32)
+    return cell.make_trace({name: value.cpu().numpy() for name, value in arrays.items()},
+                           logits.cpu().numpy(), dict.fromkeys(cell.STATE, zeros))
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -61,7 +66,7 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def next_char_log_probs(trace: GateTrace, indices) -> np.ndarray:
+def next_char_log_probs(trace: GateTrace | CellTrace, indices) -> np.ndarray:
     """log p(x_{t+1} | x_<=t) for t = 0..T-2: how well each next character was predicted."""
     indices = np.asarray(indices, np.int64)
     log_probs = log_softmax(trace.logits[:-1])
@@ -71,8 +76,9 @@ def next_char_log_probs(trace: GateTrace, indices) -> np.ndarray:
 def perplexity(model: nn.Module, indices, clamp: Clamp = NO_CLAMP,
                segment_length: int | None = SEGMENT_LENGTH, warmup: int = WARMUP) -> float:
     """exp(mean cross-entropy) of predicting indices[1:] from what came before,
-    as d2l measures it; on held-out text (with an optional clamp)."""
-    indices = as_indices(indices, readable_cell(model).vocab_size)
+    as d2l measures it; on held-out text (with an optional clamp). Any model kind."""
+    model = scratch_cell(model)  # once: nn.LSTM's copy is made here, not per call
+    indices = as_indices(indices, model.vocab_size)
     if len(indices) < 2:
         raise ValueError("perplexity needs at least two characters (one to read, one to predict)")
     trace = long_trace(model, indices, clamp, segment_length, warmup)

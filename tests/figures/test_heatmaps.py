@@ -44,3 +44,27 @@ def test_heatmap_refuses_characters_that_do_not_match_the_trace(setting):
     _, _, probe, trace = setting
     with pytest.raises(ValueError, match="values cover"):
         figures.quantity_heatmap(trace, probe.chars[:-1])
+
+
+def test_the_lstms_gates_and_memory_stack_in_the_same_views(setting):
+    import torch
+
+    from gru_core.models import make_model
+
+    _, _, probe, _ = setting
+    model = make_model("lstm", 28, 6, seed=0)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(60)
+        model.b_f.fill_(5.0), model.b_i.fill_(5.0)  # remember and add: C grows past 1
+    trace = model.trace(probe.indices.tolist())
+    figure = figures.gate_panels(trace, probe.chars)
+    assert [t.colorbar.title.text for t in figure.data] == ["I", "F", "O", "C̃", "C", "H"]
+    largest = float(np.abs(trace.memory).max())
+    assert [(t.zmin, t.zmax) for t in figure.data] == [(0, 1)] * 3 + [(-1, 1),
+                                                                      (-largest, largest), (-1, 1)]
+    assert largest > 1  # the memory cell is not bounded by 1
+    forget = figures.quantity_heatmap(trace, probe.chars, "forget_gate")
+    np.testing.assert_allclose(forget.data[0].z[2], trace.forget_gate[:, 2], rtol=1e-6)
+    rnn = make_model("rnn", 28, 6, seed=0).trace(probe.indices.tolist())
+    assert [t.colorbar.title.text for t in figures.gate_panels(rnn, probe.chars).data] == ["H"]
