@@ -14,7 +14,7 @@ from collections import deque
 
 from ..config import check_count
 
-RECORD_KINDS = ("batches", "epochs", "samples", "lr_changes")
+RECORD_KINDS = ("batches", "epochs", "samples", "lr_changes", "heldout")
 MAX_SAMPLE_RECORDS = 1_000   # bounds for the small record kinds (oldest dropped)
 MAX_LR_RECORDS = 1_000
 
@@ -26,7 +26,8 @@ class RunRecords:
     def __init__(self, max_batch_records: int = 20_000, max_epoch_records: int = 20_000):
         bounds = {"batches": check_count("max_batch_records", max_batch_records, 1),
                   "epochs": check_count("max_epoch_records", max_epoch_records, 1),
-                  "samples": MAX_SAMPLE_RECORDS, "lr_changes": MAX_LR_RECORDS}
+                  "samples": MAX_SAMPLE_RECORDS, "lr_changes": MAX_LR_RECORDS,
+                  "heldout": max_epoch_records}   # one per epoch and network at most
         self.seq = 0
         self.queues = {kind: deque(maxlen=bounds[kind]) for kind in RECORD_KINDS}
         self.dropped = dict.fromkeys(RECORD_KINDS, 0)
@@ -92,7 +93,7 @@ class RecordsReader:
         self.lock = threading.Lock()
         self.cursor = 0
         self.batches = deque(maxlen=max_batches)
-        self.epochs, self.samples, self.lr_changes = [], [], []
+        self.epochs, self.samples, self.lr_changes, self.heldout = [], [], [], []
 
     def update(self, run) -> "RecordsReader":
         with self.lock:
@@ -102,10 +103,15 @@ class RecordsReader:
             self.epochs.extend(new["epochs"])
             self.samples.extend(new["samples"])
             self.lr_changes.extend(new["lr_changes"])
+            self.heldout.extend(new["heldout"])
         return self
 
     def epochs_of(self, model: str) -> list[dict]:
         return [record for record in self.epochs if record["model"] == model]
+
+    def heldout_of(self, model: str) -> list[dict]:
+        """``{"epoch", "model", "perplexity", "num_chars"}`` of one network."""
+        return [record for record in self.heldout if record["model"] == model]
 
     def latest_samples(self) -> dict[str, dict]:
         latest = {}

@@ -3,7 +3,11 @@ owner's handle (``RunControl``) through which every command reaches a run.
 
 Anyone with a run's id may read it (``get``); control needs the token its
 creator received, exchanged for a ``RunControl`` whose methods are the
-commands (``pause``, ``stop``, ...). At most ``max_running`` runs train at
+commands (``pause``, ``stop``, ...). A creator may also give an ``owner_key``
+(a secret of its own, e.g. one per browser session, kept where a reload finds
+it): ``owned(owner_key)`` then hands back the controls of all its runs, oldest
+first, so a session's list of runs survives a reload. ``restart`` creates a
+same-start restart of any run (``restarts.plan_restart``). At most ``max_running`` runs train at
 once (start and resume are refused beyond it) and at most ``max_runs`` are
 kept. A background thread ('gru-reaper', started with the first run) stops and
 releases runs whose last heartbeat is older than ``idle_timeout_s``."""
@@ -19,6 +23,7 @@ import time
 
 from ..config import TrainConfig, check_count
 from ..data import Corpus
+from .restarts import plan_restart
 from .run import Run
 from .states import PermissionDenied, RunCapError, RunError, RunState
 
@@ -86,12 +91,17 @@ class RunRegistry:
         self._runs: dict[str, Run] = {}
         self._tokens: dict[str, str] = {}
         self._last_seen: dict[str, float] = {}
+        self._owners: dict[str, str] = {}
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._reaper: threading.Thread | None = None
 
-    def create(self, config: TrainConfig, corpus: Corpus, **run_kwargs) -> RunControl:
-        """A new registered run (not started), and its owner's handle."""
+    def create(self, config: TrainConfig, corpus: Corpus, owner_key: str = "",
+               **run_kwargs) -> RunControl:
+        """A new registered run (not started), and its owner's handle.
+        ``run_kwargs`` go to ``Run`` (``networks=[...]`` for several models)."""
+        if not isinstance(owner_key, str):
+            raise TypeError(f"owner_key must be a string (got {type(owner_key).__name__})")
         self._check_room()
         run = Run(config, corpus, **run_kwargs)  # builds the models outside the lock
         token = secrets.token_urlsafe(24)
@@ -99,8 +109,32 @@ class RunRegistry:
             self._check_room_locked()
             self._runs[run.id], self._tokens[run.id] = run, token
             self._last_seen[run.id] = self._clock()
+            if owner_key:
+                self._owners[run.id] = owner_key
             self._start_reaper_locked()
         return RunControl(self, run, token)
+
+    def restart(self, run_id: str, owner_key: str = "", **changes) -> RunControl:
+        """A new run from the initial weights of ``run_id`` with ``changes`` to
+        its config (``lr=0.5``, ...); the new run's ``same_start`` says what
+        differs. Reading a run is open to all, so is restarting from it."""
+        plan = plan_restart(self.get(run_id), **changes)
+        return self.create(plan.config, plan.corpus, owner_key, networks=plan.networks,
+                           same_start=plan.same_start, **plan.run_options)
+
+    def owned(self, owner_key: str) -> list[RunControl]:
+        """The handles of every run created with ``owner_key``, oldest first;
+        each counts as seen (a viewer is back)."""
+        if not isinstance(owner_key, str) or not owner_key:
+            return []
+        with self._lock:
+            mine = [run for run_id, run in self._runs.items()
+                    if secrets.compare_digest(self._owners.get(run_id, ""), owner_key)]
+            tokens = {run.id: self._tokens[run.id] for run in mine}
+            for run in mine:
+                self._last_seen[run.id] = self._clock()
+        return [RunControl(self, run, tokens[run.id])
+                for run in sorted(mine, key=lambda run: run.created_at)]
 
     def get(self, run_id: str) -> Run:
         try:
@@ -176,6 +210,7 @@ class RunRegistry:
 
     def _pop_locked(self, run_id: str) -> Run | None:
         self._last_seen.pop(run_id, None)
+        self._owners.pop(run_id, None)
         self._tokens.pop(run_id, None)
         return self._runs.pop(run_id, None)
 

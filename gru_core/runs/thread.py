@@ -1,6 +1,6 @@
 """What a run's background thread does: wait for its turn between batches,
-train one lockstep batch, close each epoch (records, samples, snapshots), and
-end the run in the right state whatever happens. ``Run`` inherits it; the
+train one lockstep batch, close each epoch (records, samples, held-out
+perplexity, snapshots), and end the run in the right state whatever happens. ``Run`` inherits it; the
 thread never touches the UI, only the run's records under its lock."""
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import traceback as traceback_module
 
 import torch
 
+from ..interpret import perplexity
 from ..training import DivergedError, half_state_dict, wants_sample
 from .params import ParamsFrozen
 from .states import RunState
@@ -104,8 +105,22 @@ class TrainingThread:
             with self._cond:
                 for name, text in texts.items():
                     self._records.add("samples", {"epoch": epoch, "model": name, "text": text})
+        if wants_sample(epoch, self.config.num_epochs, self.heldout_every) and \
+                len(self.heldout_indices) >= 2:
+            self._record_heldout(epoch)
         if self._snapshots.due(epoch, last):
             self._keep_param_snapshot(epoch)
+
+    def _record_heldout(self, epoch: int) -> None:
+        """Perplexity on held-out text (as ``interpret.perplexity`` measures it).
+        Only this thread changes the models, so it reads them without a lock."""
+        values = {name: perplexity(model, self.heldout_indices)
+                  for name, model in self.models.items()}
+        with self._cond:
+            for name, value in values.items():
+                self._records.add("heldout", {"epoch": epoch, "model": name,
+                                              "perplexity": value,
+                                              "num_chars": len(self.heldout_indices)})
 
     def _keep_param_snapshot(self, epoch: int) -> None:
         snapshot = {"epoch": epoch,

@@ -122,7 +122,8 @@ def test_records_are_numbered_bounded_and_read_after_a_cursor():
     assert [r["step"] for r in records.after(0)["batches"]] == [3, 4, 5]
     newer = records.after(4)
     assert [r["step"] for r in newer["batches"]] == [5] and newer["epochs"] == [{"epoch": 1}]
-    assert records.after(6) == {"batches": [], "epochs": [], "samples": [], "lr_changes": []}
+    assert records.after(6) == {"batches": [], "epochs": [], "samples": [], "lr_changes": [],
+                                "heldout": []}
     with pytest.raises(ValueError, match="since must be a whole number >= 0"):
         records.after(-1)
 

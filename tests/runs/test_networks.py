@@ -1,0 +1,125 @@
+"""gru_core.runs.networks: which networks a run trains, by name and kind."""
+from __future__ import annotations
+
+import io
+
+import pytest
+import torch
+
+from gru_core.checkpoint import load_checkpoint
+from gru_core.interpret import perplexity
+from gru_core.models import ScratchLSTM, model_kind
+from gru_core.runs import MAX_NETWORKS, RecordsReader, RunState, networks_for, resolve_networks
+
+from .common import WAIT_S, params_equal
+
+
+def test_config_model_names_one_network_or_both():
+    assert networks_for("both", "scratch-fast") == {"scratch": "scratch-fast", "concise": "concise"}
+    assert networks_for("scratch", "scratch") == {"scratch": "scratch"}
+    assert networks_for("scratch-reset-after", "scratch-fast") == {"scratch": "scratch-reset-after"}
+    assert networks_for("lstm", "scratch-fast") == {"lstm": "lstm"}
+    assert networks_for("concise-lstm", "scratch-fast") == {"concise-lstm": "concise-lstm"}
+    assert resolve_networks(None, "rnn", "scratch") == {"rnn": "rnn"}
+
+
+def test_a_list_of_kinds_is_named_by_cell():
+    assert resolve_networks(["scratch", "concise", "rnn", "reset-only", "update-only", "lstm",
+                             "concise-lstm"], "scratch", "scratch-fast") == {
+        "scratch": "scratch-fast", "concise": "concise", "rnn": "rnn", "reset-only": "reset-only",
+        "update-only": "update-only", "lstm": "lstm", "concise-lstm": "concise-lstm"}
+    # two engines of the GRU would both be "scratch": then they are named by kind
+    assert resolve_networks(["scratch", "scratch-reset-after", "lstm"], "scratch", "scratch") == {
+        "scratch": "scratch", "scratch-reset-after": "scratch-reset-after", "lstm": "lstm"}
+
+
+def test_a_dict_names_the_networks_and_may_repeat_a_kind():
+    assert resolve_networks({"a": "lstm", "b": "lstm", "gru": "scratch"}, "scratch",
+                            "scratch-fast") == {"a": "lstm", "b": "lstm", "gru": "scratch-fast"}
+
+
+@pytest.mark.parametrize("networks,message", [
+    (["lstm", "rnn", "lstm"], r"each model kind may appear once .*lstm more than once.*'a': 'lstm'"),
+    (["lstm", "transformer"], "model must be one of"),
+    ([], "a run trains 1 to"),
+    ({"": "lstm"}, "network names must be non-empty strings"),
+    ({f"n{i}": "rnn" for i in range(MAX_NETWORKS + 1)}, f"1 to {MAX_NETWORKS} networks"),
+])
+def test_bad_networks_are_refused(networks, message):
+    with pytest.raises(ValueError, match=message):
+        resolve_networks(networks, "scratch", "scratch")
+
+
+def test_a_string_is_not_a_list_of_kinds():
+    with pytest.raises(TypeError, match="use TrainConfig.model for one kind"):
+        resolve_networks("lstm", "scratch", "scratch")
+    with pytest.raises(ValueError, match="scratch_engine must be one of"):
+        resolve_networks(["lstm"], "scratch", "lstm")
+
+
+FOUR = ["scratch", "concise", "rnn", "lstm"]
+
+
+def test_a_run_trains_four_cells_in_lockstep_on_identical_batches(make_run):
+    run = make_run(networks=FOUR, num_epochs=2, sample_every=1, snapshot_every=1)
+    assert list(run.models) == FOUR and run.name == "scratch, concise, rnn, lstm, 8 hiddens"
+    assert run.model_kinds == {"scratch": "scratch", "concise": "concise", "rnn": "rnn",
+                               "lstm": "lstm"}
+    seen = {name: [] for name in FOUR}
+
+    def keep_training_batches(module, args, name):
+        if args[0].shape[0] == run.config.batch_size:  # not the samples' batches of one
+            seen[name].append(args[0].clone())
+    for name, model in run.models.items():
+        model.register_forward_pre_hook(lambda module, args, name=name:
+                                        keep_training_batches(module, args, name))
+    run.start()
+    assert run.wait(WAIT_S) and run.state is RunState.FINISHED
+    assert all(len(batches) == run.batch > 10 for batches in seen.values())
+    for batches in zip(*seen.values()):
+        assert all(torch.equal(batches[0], other) for other in batches[1:])
+    metrics = run.metrics()
+    for name in FOUR:
+        assert [r["epoch"] for r in metrics["epochs"] if r["model"] == name] == [1, 2]
+        assert [r["step"] for r in metrics["batches"] if r["model"] == name] == list(
+            range(1, run.batch + 1))
+        assert [r["epoch"] for r in metrics["samples"] if r["model"] == name] == [1, 2]
+    assert run.snapshot()["updates"] == dict.fromkeys(FOUR, run.batch)
+    assert all(set(s["state_dicts"]) == set(FOUR) for s in run.param_snapshots())
+    assert isinstance(run.snapshot_model("lstm"), ScratchLSTM)
+
+
+def test_every_network_of_a_run_downloads_as_a_checkpoint_of_its_kind(make_run):
+    run = make_run(networks=["rnn", "update-only", "concise-lstm"], num_epochs=1, sample_every=1)
+    run.start()
+    assert run.wait(WAIT_S)
+    for name, kind in run.model_kinds.items():
+        checkpoint = load_checkpoint(io.BytesIO(run.checkpoint_bytes(name)))
+        assert model_kind(checkpoint.model) == kind == checkpoint.config.model
+        assert [r["model"] for r in checkpoint.history.epochs] == [name]
+        assert checkpoint.history.samples["1"].startswith("time traveller")
+        assert params_equal({name: checkpoint.model.state_dict()},
+                            {name: run.snapshot([name])["state_dicts"][name]})
+
+
+def test_the_same_seed_gives_every_kind_the_same_start_in_any_run(make_run):
+    alone = make_run(model="lstm")
+    together = make_run(networks=["rnn", "lstm"])
+    assert params_equal({"lstm": alone.initial_state_dicts["lstm"]},
+                        {"lstm": together.initial_state_dicts["lstm"]})
+    assert params_equal(together.initial_state_dicts, together.snapshot()["state_dicts"])
+
+
+def test_held_out_perplexity_is_recorded_per_network(make_run, small_corpus):
+    run = make_run(networks=["scratch", "lstm"], num_epochs=3, sample_every=0, heldout_every=2,
+                   heldout_chars=300)
+    run.start()
+    assert run.wait(WAIT_S)
+    heldout = run.metrics()["heldout"]
+    assert [(r["epoch"], r["model"]) for r in heldout] == [(2, "scratch"), (2, "lstm"),
+                                                           (3, "scratch"), (3, "lstm")]
+    assert all(r["num_chars"] == 300 and 1 < r["perplexity"] < 29 for r in heldout)
+    expected = perplexity(run.snapshot_model("lstm"), small_corpus.heldout[:300])
+    assert heldout[-1]["perplexity"] == pytest.approx(expected, rel=1e-6)
+    reader = RecordsReader().update(run)
+    assert [r["epoch"] for r in reader.heldout_of("lstm")] == [2, 3]
