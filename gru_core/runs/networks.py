@@ -39,10 +39,11 @@ def networks_for(config_model: str, scratch_engine: str) -> dict[str, str]:
 def resolve_networks(networks: Sequence[str] | Mapping[str, str] | None, config_model: str,
                      scratch_engine: str) -> dict[str, str]:
     """Network name -> model kind for a run. ``networks`` is None (what
-    ``config_model`` names, see ``networks_for``), a list of kinds (each named
-    by cell; two GRU engines, which would both be "scratch", are named by
-    kind), or a dict of names to kinds. The kind "scratch" is built with
-    ``scratch_engine`` either way."""
+    ``config_model`` names, see ``networks_for``: only there does "scratch"
+    mean ``scratch_engine``), a list of kinds, taken as they are and named by
+    cell (``["scratch-fast", "lstm"]`` is ``{"scratch": "scratch-fast",
+    "lstm": "lstm"}``; two GRU engines, which would both be "scratch", are
+    named by kind), or a dict of names to kinds."""
     check_scratch_engine(scratch_engine)
     if networks is None:
         return networks_for(config_model, scratch_engine)
@@ -63,7 +64,7 @@ def resolve_networks(networks: Sequence[str] | Mapping[str, str] | None, config_
     for name, kind in networks.items():
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"network names must be non-empty strings (got {name!r})")
-        resolved[name] = scratch_engine if check_model_kind(kind) == "scratch" else kind
+        resolved[name] = check_model_kind(kind)
     if not 1 <= len(resolved) <= MAX_NETWORKS:
         raise ValueError(f"a run trains 1 to {MAX_NETWORKS} networks (got {len(resolved)})")
     return resolved

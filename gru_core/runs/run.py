@@ -50,13 +50,12 @@ class Run(TrainingThread):
     ``set_lr``; an illegal one raises RunError. Do not use ``models`` from
     another thread while the run trains: copy with ``snapshot_model()`` instead.
 
-    ``networks`` (see ``networks.resolve_networks``): None trains what
-    ``config.model`` names; a list of kinds (``["scratch", "lstm", "rnn"]``)
-    or a dict of names to kinds trains them all on identical batches.
-    ``same_start`` (from ``restarts.plan_restart``) starts from an earlier
-    run's initial weights. ``heldout_every`` > 0 records the perplexity of
-    each network on the first ``heldout_chars`` held-out characters every so
-    many epochs (and after the last)."""
+    ``networks`` (``networks.resolve_networks``): None trains what
+    ``config.model`` names; a list of kinds (``["scratch-fast", "lstm"]``) or
+    a dict of names to kinds trains them all on identical batches.
+    ``same_start`` (``restarts.plan_restart``) starts from an earlier run's
+    initial weights. ``heldout_every`` > 0 records each network's perplexity
+    on the first ``heldout_chars`` held-out characters that often (and last)."""
 
     def __init__(self, config: TrainConfig, corpus: Corpus, *,
                  networks: Sequence[str] | Mapping[str, str] | None = None,
@@ -72,11 +71,9 @@ class Run(TrainingThread):
         check_count("max_snapshot_bytes", max_snapshot_bytes, 1)
         self.heldout_every = check_count("heldout_every", heldout_every, 0)
         self.heldout_indices = list(corpus.heldout[:check_count("heldout_chars", heldout_chars, 2)])
-        # what a same-start restart carries over (restarts.plan_restart)
-        self.run_options = {"scratch_engine": scratch_engine,
-                            "sample_every": sample_every, "snapshot_every": snapshot_every,
-                            "max_snapshots": max_snapshots, "heldout_every": heldout_every,
-                            "heldout_chars": heldout_chars}
+        self.run_options = dict(  # what a same-start restart carries over
+            sample_every=sample_every, snapshot_every=snapshot_every, max_snapshots=max_snapshots,
+            heldout_every=heldout_every, heldout_chars=heldout_chars)
         self.corpus = corpus
         self.id = secrets.token_urlsafe(6)
         self.created_at = time.time()

@@ -23,11 +23,12 @@ def test_config_model_names_one_network_or_both():
     assert resolve_networks(None, "rnn", "scratch") == {"rnn": "rnn"}
 
 
-def test_a_list_of_kinds_is_named_by_cell():
-    assert resolve_networks(["scratch", "concise", "rnn", "reset-only", "update-only", "lstm",
-                             "concise-lstm"], "scratch", "scratch-fast") == {
+def test_a_list_of_kinds_is_taken_as_it_is_and_named_by_cell():
+    assert resolve_networks(["scratch-fast", "concise", "rnn", "reset-only", "update-only",
+                             "lstm", "concise-lstm"], "scratch", "scratch-fast") == {
         "scratch": "scratch-fast", "concise": "concise", "rnn": "rnn", "reset-only": "reset-only",
         "update-only": "update-only", "lstm": "lstm", "concise-lstm": "concise-lstm"}
+    assert resolve_networks(["scratch"], "scratch", "scratch-fast") == {"scratch": "scratch"}
     # two engines of the GRU would both be "scratch": then they are named by kind
     assert resolve_networks(["scratch", "scratch-reset-after", "lstm"], "scratch", "scratch") == {
         "scratch": "scratch", "scratch-reset-after": "scratch-reset-after", "lstm": "lstm"}
@@ -35,7 +36,7 @@ def test_a_list_of_kinds_is_named_by_cell():
 
 def test_a_dict_names_the_networks_and_may_repeat_a_kind():
     assert resolve_networks({"a": "lstm", "b": "lstm", "gru": "scratch"}, "scratch",
-                            "scratch-fast") == {"a": "lstm", "b": "lstm", "gru": "scratch-fast"}
+                            "scratch-fast") == {"a": "lstm", "b": "lstm", "gru": "scratch"}
 
 
 @pytest.mark.parametrize("networks,message", [
