@@ -4,9 +4,10 @@ layer, and ``trace()`` into a ``CellTrace``.
 
 A cell module writes only its own equations (``step``) and names what it keeps
 (``QUANTITIES``, in the order of its equations, and which of them are ``GATES``).
-``ScratchGRU`` keeps its own code (``scratch.py``) and answers the same
+``ScratchGRU`` keeps its own code (``scratch.py``: its ``cell``, its
+``GateTrace``), shares ``ReadableCell`` with these, and answers the same
 protocol: ``step``, ``output``, ``begin_state``, ``QUANTITIES``, ``GATES``,
-``STATE`` and ``trace``.
+``STATE``, ``trace`` and ``make_trace``.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ class CellTrace:
     in the order of the cell's equations, and ``logits`` (T, vocab_size). Row
     t is the state *after* reading input t. ``trace.forget_gate`` reads
     ``trace.quantities["forget_gate"]``, as ``GateTrace`` fields read."""
-    kind: str                              # the model kind, e.g. "lstm"
+    kind: str                              # the cell, e.g. "lstm" (a GateTrace says "gru")
     quantities: dict[str, np.ndarray]
     gates: tuple[str, ...]                 # which quantities are gates (sigmoids)
     logits: np.ndarray

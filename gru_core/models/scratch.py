@@ -55,8 +55,12 @@ class GateTrace:
         ``CellTrace.quantities``, so views can treat every cell alike)."""
         return {name: getattr(self, name) for name in GRU_QUANTITIES}
 
-    gates = property(lambda self: GATE_NAMES, doc="Which quantities are gates.")
-    kind = "gru"
+    @property
+    def gates(self) -> tuple[str, ...]:
+        """Which quantities are gates (sigmoids)."""
+        return GATE_NAMES
+
+    kind = "gru"   # the cell (a CellTrace names its own)
 
 
 GATE_NAMES = ("update_gate", "reset_gate")

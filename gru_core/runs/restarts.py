@@ -104,3 +104,18 @@ def plan_restart(run, **changes) -> RestartPlan:
                 f"of the same seed ({config.seed}) instead.")
     same_start = SameStart(run.id, describe_difference(run.config, config), note, state_dicts)
     return RestartPlan(config, corpus, dict(run.model_kinds), same_start, dict(run.run_options))
+
+
+def run_labels(runs) -> dict[str, str]:
+    """A label per run of a session (``Run``s, oldest first) for curves laid
+    over each other: what differs from the first run, and how it started (the
+    first run's weights, only its seed, or a start of its own)."""
+    labels = {}
+    for run in runs:
+        if not labels:
+            labels[run.id] = f"first run ({run.config.num_hiddens} hiddens, lr {run.config.lr:g})"
+            continue
+        start = ("same start" if run.same_start and run.same_start.state_dicts
+                 else "same seed" if run.same_start else "new start")
+        labels[run.id] = f"{describe_difference(runs[0].config, run.config)} ({start})"
+    return labels

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gru_core.config import TrainConfig
-from gru_core.runs import Run, RunState, describe_difference, plan_restart
+from gru_core.runs import Run, RunState, describe_difference, plan_restart, run_labels
 
 from .common import WAIT_S, params_equal, tiny_config
 
@@ -118,3 +118,15 @@ def test_the_registry_restarts_and_lists_a_sessions_runs_after_a_reload(registry
                                                    anonymous.run_id, restarted.run_id}
     reg.release(mine.run_id)
     assert [c.run_id for c in reg.owned("session-secret")] == [restarted.run_id]
+
+
+def test_a_sessions_runs_are_labelled_by_what_differs_from_the_first(make_run):
+    first = make_run(networks=NETWORKS)
+    plan = plan_restart(first, lr=0.5)
+    lower_lr = make_run(networks=plan.networks, same_start=plan.same_start, lr=0.5)
+    plan = plan_restart(lower_lr, num_hiddens=12)
+    wider = make_run(networks=plan.networks, same_start=plan.same_start, lr=0.5, num_hiddens=12)
+    fresh = make_run(networks=NETWORKS, clip_theta=0.1)
+    assert list(run_labels([first, lower_lr, wider, fresh]).values()) == [
+        "first run (8 hiddens, lr 1)", "lr 1 → 0.5 (same start)",
+        "lr 1 → 0.5, hiddens 8 → 12 (same seed)", "clip θ 1 → 0.1 (new start)"]
