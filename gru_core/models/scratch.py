@@ -179,10 +179,11 @@ def add_d2l_params(module: nn.Module, groups: tuple[str, ...], vocab_size: int,
     """d2l's ``get_params``: for each group letter its ``three()`` (W_x?, W_h?,
     b_?), then the output layer (W_hq, b_q), registered and drawn in that
     order, so ``parameters()`` is d2l's ``params`` list and a seed its draws."""
+    V, n = vocab_size, num_hiddens
     for letter in groups:
-        setattr(module, f"W_x{letter}", normal_weight((vocab_size, num_hiddens), generator, device))
-        setattr(module, f"W_h{letter}", normal_weight((num_hiddens, num_hiddens), generator, device))
-        setattr(module, f"b_{letter}", zero_bias(num_hiddens, device))
+        setattr(module, f"W_x{letter}", normal_weight((V, n), generator, device))
+        setattr(module, f"W_h{letter}", normal_weight((n, n), generator, device))
+        setattr(module, f"b_{letter}", zero_bias(n, device))
     module.W_hq = normal_weight((num_hiddens, vocab_size), generator, device)
     module.b_q = zero_bias(vocab_size, device)
 

@@ -13,6 +13,11 @@ from ..config import LOCKSTEP_BOTH, TrainConfig
 from ..models import MODEL_KINDS, check_model_kind, make_model, network_name
 
 MAX_NETWORKS = 16   # one run's models share one thread: a bound, not a design limit
+# The cells a side-by-side comparison offers, by network name (``CELL_NAMES``
+# says each in words): d2l's GRU through the fast engine, proven equal to it.
+CELL_NETWORKS = {"scratch": "scratch-fast", "concise": "concise", "rnn": "rnn",
+                 "reset-only": "reset-only", "update-only": "update-only", "lstm": "lstm",
+                 "concise-lstm": "concise-lstm"}
 
 
 def check_scratch_engine(scratch_engine: str) -> str:

@@ -22,12 +22,11 @@ import dataclasses
 import secrets
 import threading
 import time
+from typing import Mapping, Sequence
 
 from torch import nn
 
 from ..checkpoint import checkpoint_bytes
-from typing import Mapping, Sequence
-
 from ..config import TrainConfig, check_count, check_limit
 from ..data import Corpus
 from ..models import model_from_weights, model_kind, resolve_device

@@ -1,7 +1,8 @@
 """What a run's background thread does: wait for its turn between batches,
 train one lockstep batch, close each epoch (records, samples, held-out
-perplexity, snapshots), and end the run in the right state whatever happens. ``Run`` inherits it; the
-thread never touches the UI, only the run's records under its lock."""
+perplexity, snapshots), and end the run in the right state whatever happens.
+``Run`` inherits it; the thread never touches the UI, only the run's records
+under its lock."""
 from __future__ import annotations
 
 import logging
@@ -114,8 +115,11 @@ class TrainingThread:
     def _record_heldout(self, epoch: int) -> None:
         """Perplexity on held-out text (as ``interpret.perplexity`` measures it).
         Only this thread changes the models, so it reads them without a lock."""
-        values = {name: perplexity(model, self.heldout_indices)
-                  for name, model in self.models.items()}
+        values = {}
+        for name, model in self.models.items():
+            if self._stop_requested:   # a stop is promised within seconds: skip the rest
+                return
+            values[name] = perplexity(model, self.heldout_indices)
         with self._cond:
             for name, value in values.items():
                 self._records.add("heldout", {"epoch": epoch, "model": name,

@@ -62,7 +62,8 @@ def test_weights_become_a_float32_model_of_the_kind_their_keys_fit(kind, readabl
 
 
 def test_weights_that_fit_no_model_are_refused():
-    with pytest.raises(ValueError, match="neither nn.GRU's or nn.LSTM's nor a scratch cell's: missing W_xz"):
+    with pytest.raises(ValueError,
+                       match="neither nn.GRU's or nn.LSTM's nor a scratch cell's: missing W_xz"):
         models.model_from_weights({"weight": torch.zeros(2, 2)})
     weights = models.make_model("scratch", VOCAB, 6).state_dict()
     weights["W_hz"] = torch.zeros(5, 5)

@@ -8,8 +8,9 @@ import torch
 
 from gru_core.checkpoint import load_checkpoint
 from gru_core.interpret import perplexity
-from gru_core.models import ScratchLSTM, model_kind
-from gru_core.runs import MAX_NETWORKS, RecordsReader, RunState, networks_for, resolve_networks
+from gru_core.models import CELL_NAMES, ScratchLSTM, model_kind, network_name
+from gru_core.runs import (CELL_NETWORKS, MAX_NETWORKS, RecordsReader, RunState, networks_for,
+                           resolve_networks)
 
 from .common import WAIT_S, params_equal
 
@@ -34,13 +35,20 @@ def test_a_list_of_kinds_is_taken_as_it_is_and_named_by_cell():
         "scratch": "scratch", "scratch-reset-after": "scratch-reset-after", "lstm": "lstm"}
 
 
+def test_the_cells_offered_side_by_side_are_every_network_by_its_name():
+    assert set(CELL_NETWORKS) == set(CELL_NAMES)
+    assert {network_name(kind) for kind in CELL_NETWORKS.values()} == set(CELL_NETWORKS)
+    assert resolve_networks(CELL_NETWORKS, "scratch", "scratch") == CELL_NETWORKS
+
+
 def test_a_dict_names_the_networks_and_may_repeat_a_kind():
     assert resolve_networks({"a": "lstm", "b": "lstm", "gru": "scratch"}, "scratch",
                             "scratch-fast") == {"a": "lstm", "b": "lstm", "gru": "scratch"}
 
 
 @pytest.mark.parametrize("networks,message", [
-    (["lstm", "rnn", "lstm"], r"each model kind may appear once .*lstm more than once.*'a': 'lstm'"),
+    (["lstm", "rnn", "lstm"],
+     r"each model kind may appear once .*lstm more than once.*'a': 'lstm'"),
     (["lstm", "transformer"], "model must be one of"),
     ([], "a run trains 1 to"),
     ({"": "lstm"}, "network names must be non-empty strings"),
