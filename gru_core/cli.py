@@ -101,11 +101,14 @@ def epoch_list(text: str) -> list[int]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m gru_core",
-                                     description="Train and sample d2l's GRU.")
+                                     description="Train and sample d2l's GRU and the chapter's "
+                                                 "other cells.")
     sub = parser.add_subparsers(dest="command", required=True)
     d = TrainConfig()
-    train = sub.add_parser("train", help="train a GRU (d2l's defaults)")
-    train.add_argument("--model", choices=MODEL_KINDS, default=d.model)
+    train = sub.add_parser("train", help="train a model (d2l's GRU chapter defaults)")
+    train.add_argument("--model", choices=MODEL_KINDS, default=d.model,
+                       help="the model kind: d2l's GRU (scratch, default), nn.GRU (concise), "
+                            "the plain RNN, the GRU without one gate, the LSTM or nn.LSTM")
     for setting in SETTINGS:  # the hyper-parameters, from the one table in gru_core.config
         train.add_argument(setting.flag, dest=setting.field, type=int if setting.whole else float,
                            default=getattr(d, setting.field),

@@ -77,7 +77,8 @@ def check_count(name: str, value, minimum: int) -> int:
 @dataclass
 class TrainConfig:
     """Hyper-parameters, with d2l's GRU chapter as defaults. ``model`` is a
-    model kind (``gru_core.models.MODEL_KINDS``) or "both"."""
+    model kind (``gru_core.models.MODEL_KINDS``) or "both"; a live run of
+    several cells names them in ``Run(networks=...)`` instead."""
     model: str = "scratch"
     num_hiddens: int = 256
     batch_size: int = 32

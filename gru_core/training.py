@@ -14,8 +14,8 @@ from torch import nn
 
 from .config import TrainConfig
 from .data import Corpus
-from .models import ConciseGRU, make_model, resolve_device
 from .evaluation import HELDOUT_EVAL_CHARS, evaluate, perplexity_of
+from .models import ConciseRNN, make_model, model_kind, network_name, resolve_device
 from .sampling import predict
 
 SAMPLE_PREFIXES = ("time traveller", "traveller")
@@ -24,9 +24,10 @@ SAMPLE_EVERY = 5     # epochs between samples, CLI and live runs alike
 
 
 def network_of(model: nn.Module) -> str:
-    """Which network a model is, in the words runs and records use: d2l's
-    from-scratch GRU (any engine) is "scratch", nn.GRU is "concise"."""
-    return "concise" if isinstance(model, ConciseGRU) else "scratch"
+    """Which network a model is, in the words runs and records use: named by
+    cell, d2l's from-scratch GRU (any engine) is "scratch", nn.GRU "concise",
+    the others their kind ("rnn", "lstm", ...)."""
+    return network_name(model_kind(model))
 
 
 def grad_clipping(params: list[torch.Tensor], theta: float) -> tuple[float, bool]:
@@ -112,8 +113,8 @@ class EpochRecord:
 
 class Trainer:
     """One model's optimisation state. The scratch models use d2l's ``sgd``,
-    ``ConciseGRU`` uses ``torch.optim.SGD`` (as d2l does); the two are the same
-    update. ``param_lock`` (if given) is held only around the parameter update,
+    the concise ones (nn.GRU, nn.LSTM) ``torch.optim.SGD`` (as d2l does); the
+    two are the same update. ``param_lock`` (if given) is held only around the parameter update,
     so readers can copy a consistent model without stalling forward/backward."""
 
     def __init__(self, model: nn.Module, lr: float, clip_theta: float = 1.0,
@@ -123,7 +124,7 @@ class Trainer:
         self.param_lock = param_lock or contextlib.nullcontext()
         self.params = [p for p in model.parameters() if p.requires_grad]
         self.optimizer = (torch.optim.SGD(model.parameters(), lr=lr)
-                          if isinstance(model, ConciseGRU) else None)
+                          if isinstance(model, ConciseRNN) else None)
         self.loss_fn = nn.CrossEntropyLoss()
         self.begin_epoch()
 

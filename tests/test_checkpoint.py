@@ -23,7 +23,8 @@ from gru_core.training import TrainConfig, fit
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module", params=["scratch", "scratch-reset-after", "concise"])
+@pytest.fixture(scope="module", params=["scratch", "scratch-reset-after", "concise", "rnn",
+                                        "reset-only", "update-only", "lstm", "concise-lstm"])
 def trained_run(request, time_machine):
     config = TrainConfig(model=request.param, num_hiddens=12, batch_size=8, num_steps=10,
                          num_epochs=2, device="cpu", seed=1)

@@ -125,3 +125,36 @@ def test_a_users_text_samples_its_own_words_and_can_keep_its_accents(tmp_path):
     loaded = load_checkpoint(tmp_path / "n.pt")
     assert loaded.cleanup.fold_accents and loaded.sample_prefixes == ("le cafe", "cafe")
     assert "é" not in loaded.vocab.idx_to_token and "e" in loaded.vocab.idx_to_token
+
+
+def json_shape(value):
+    """The shape of a JSON value: dict keys and value types, list element shapes."""
+    if isinstance(value, dict):
+        return {key: json_shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_shape(value[0])] if value else []
+    return type(value).__name__
+
+
+@pytest.mark.parametrize("kind", ["rnn", "reset-only", "update-only", "lstm", "concise-lstm"])
+def test_every_cell_trains_from_the_cli_with_the_same_json_fields(kind, tmp_path, capsys,
+                                                                  shared_text):
+    def train(model):
+        out = tmp_path / f"{model}.json"
+        assert cli.main(["train", "--model", model, "--epochs", "2", "--hiddens", "8",
+                         "--max-tokens", "2000", "--quiet", "--json-out", str(out),
+                         "--save", str(tmp_path / f"{model}.pt")]) == 0
+        return json.loads(out.read_text())
+    reference, report = train("scratch"), train(kind)
+    assert json_shape(report) == json_shape(reference)
+    assert report["config"]["model"] == kind and report["history"][0]["model"] == kind
+    assert 1 < report["perplexity"] < 29
+    assert load_checkpoint(tmp_path / f"{kind}.pt").config.model == kind
+    assert f"model: {kind}, 8 hiddens" in capsys.readouterr().err
+
+
+def test_an_unknown_model_kind_is_an_argparse_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["train", "--model", "transformer"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'transformer'" in capsys.readouterr().err

@@ -12,7 +12,8 @@ from gru_core.models import DeviceError
 @pytest.mark.parametrize("field,value", [
     ("lr", 0.0), ("lr", -1.0), ("lr", float("nan")), ("num_hiddens", 0), ("num_hiddens", 2.5),
     ("num_hiddens", True), ("num_steps", 0), ("batch_size", 0), ("batch_size", 5000),
-    ("num_epochs", 0), ("clip_theta", 0.0), ("max_tokens", 10), ("model", "lstm"), ("seed", -1),
+    ("num_epochs", 0), ("clip_theta", 0.0), ("max_tokens", 10), ("model", "transformer"),
+    ("seed", -1),
 ])
 def test_validate_names_the_bad_field(field, value):
     with pytest.raises(ValueError, match=rf"^{field} must be"):

@@ -126,11 +126,28 @@ def test_scratch_sgd_equals_torch_sgd(time_machine):
     assert all(p.grad is None or torch.count_nonzero(p.grad) == 0 for p in ours.parameters())
 
 
-def test_concise_uses_torch_sgd_and_set_lr_reaches_it():
-    trainer = Trainer(make_model("concise", 28, 8, seed=0), lr=1.0)
+@pytest.mark.parametrize("kind", ["concise", "concise-lstm"])
+def test_concise_uses_torch_sgd_and_set_lr_reaches_it(kind):
+    trainer = Trainer(make_model(kind, 28, 8, seed=0), lr=1.0)
     assert isinstance(trainer.optimizer, torch.optim.SGD)
     trainer.set_lr(0.25)
     assert trainer.optimizer.param_groups[0]["lr"] == 0.25 and trainer.lr == 0.25
+
+
+@pytest.mark.parametrize("kind,network", [("scratch-fast-reset-after", "scratch"),
+                                          ("concise", "concise"), ("rnn", "rnn"),
+                                          ("reset-only", "reset-only"),
+                                          ("update-only", "update-only"), ("lstm", "lstm"),
+                                          ("concise-lstm", "concise-lstm")])
+def test_every_cell_trains_and_is_recorded_as_its_network(time_machine, kind, network):
+    model = make_model(kind, 28, 8, seed=0)
+    assert training.network_of(model) == network
+    trainer = Trainer(model, lr=1.0)
+    assert (trainer.optimizer is None) == (not kind.startswith("concise"))  # d2l's sgd
+    before = params_of(model)
+    record = train_epoch(trainer, time_machine.loader(8, 10, seed=0))
+    assert record.model == network and 1 < record.perplexity < 29
+    assert not any(torch.equal(p, q) for p, q in zip(params_of(model), before))  # all trained
 
 
 def test_twenty_epochs_of_d2l_config_lower_perplexity_below_18(time_machine):

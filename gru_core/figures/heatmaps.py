@@ -1,4 +1,6 @@
-"""Heatmaps of a trace: units by characters, one quantity or all four stacked.
+"""Heatmaps of a trace: units by characters, one quantity or all of them
+stacked. Any cell's trace: a ``GateTrace`` (Z, R, H̃, H) or a ``CellTrace``
+(e.g. the LSTM's I, F, O, C̃, C, H), each quantity on its own scale.
 
 A heatmap shows a window of the text (``window`` characters from
 ``window_start``), so the character axis stays readable however long the
@@ -14,9 +16,8 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from ..interpret import (QUANTITIES, QUANTITY_NAMES, QUANTITY_RANGES, QUANTITY_SYMBOLS,
-                         constant_note)
-from ..models import NO_CLAMP, Clamp, GateTrace
+from ..interpret import QUANTITY_NAMES, QUANTITY_SYMBOLS, constant_note, quantity_range
+from ..models import NO_CLAMP, CellTrace, Clamp, GateTrace
 from .style import (ALIGNED_COLORBAR, ALIGNED_MARGIN, CHAR_WINDOW, SCALES, base_layout,
                     char_window, checked_chars, plotly_scale, position_labels, window_axis)
 
@@ -30,7 +31,7 @@ def _cells(shown: slice, order: np.ndarray) -> np.ndarray:
 def _heatmap_trace(values: np.ndarray, quantity: str, labels: list[str], unit_order,
                    shown: slice, colorbar: dict | None = None,
                    axes: tuple[str, str] = ("x", "y")) -> dict:
-    low, high = QUANTITY_RANGES[quantity]
+    low, high = quantity_range(quantity, values)
     order = np.arange(values.shape[1]) if unit_order is None else np.asarray(unit_order)
     symbol = QUANTITY_SYMBOLS[quantity]
     return {"type": "heatmap", "z": np.ascontiguousarray(values[shown][:, order].T, np.float32),
@@ -47,14 +48,14 @@ def _constant_annotation(note: str, yref: str = "paper", y: float = 0.5) -> dict
             "borderwidth": 1, "font": {"size": 15}}
 
 
-def quantity_heatmap(trace: GateTrace, chars: Sequence[str], quantity: str = "hidden",
+def quantity_heatmap(trace: GateTrace | CellTrace, chars: Sequence[str], quantity: str = "hidden",
                      unit_order=None, unknown_positions: Sequence[int] = (),
                      window: int | None = CHAR_WINDOW, title: str | None = None, *,
                      window_start: int = 0, clamp: Clamp = NO_CLAMP) -> go.Figure:
     """Units x characters for one quantity, on that quantity's fixed scale;
     ``window`` characters from ``window_start`` (None: all). Pass the clamp the
     trace was made with so a constant quantity is explained."""
-    values = getattr(trace, quantity)
+    values = trace.quantities[quantity]
     chars = checked_chars(chars, len(values))
     labels = position_labels(chars, unknown_positions)
     shown = char_window(len(chars), window, window_start)
@@ -68,23 +69,26 @@ def quantity_heatmap(trace: GateTrace, chars: Sequence[str], quantity: str = "hi
                       "layout": layout})
 
 
-def gate_panels(trace: GateTrace, chars: Sequence[str], unit_order=None,
+def gate_panels(trace: GateTrace | CellTrace, chars: Sequence[str], unit_order=None,
                 unknown_positions: Sequence[int] = (), window: int | None = CHAR_WINDOW,
                 title: str = "Gates and states, unit by character", *, window_start: int = 0,
                 clamp: Clamp = NO_CLAMP) -> go.Figure:
-    """Z, R, H~ and H stacked, one shared character axis, one unit order."""
+    """Every quantity of the trace stacked (the GRU's Z, R, H~ and H; the
+    LSTM's I, F, O, C~, C and H), one shared character axis, one unit order."""
     chars = checked_chars(chars, len(trace.hidden))
     labels = position_labels(chars, unknown_positions)
     shown = char_window(len(chars), window, window_start)
-    gap, height = 0.03, 1.0 / len(QUANTITIES)
+    quantities = tuple(trace.quantities)
+    gap, height = 0.03, 1.0 / len(quantities)
     data, annotations = [], []
-    layout = base_layout(title, "", "", "gate-panels", height=1100, margin=dict(ALIGNED_MARGIN))
-    for row, quantity in enumerate(QUANTITIES):
+    layout = base_layout(title, "", "", "gate-panels", height=max(400, 275 * len(quantities)),
+                         margin=dict(ALIGNED_MARGIN))
+    for row, quantity in enumerate(quantities):
         top = 1.0 - row * height
         domain = [top - height + gap, top]
         axis = f"y{row + 1}" if row else "y"
         colorbar = {"y": (domain[0] + domain[1]) / 2, "len": height - gap, "yanchor": "middle"}
-        data.append(_heatmap_trace(getattr(trace, quantity), quantity, labels, unit_order,
+        data.append(_heatmap_trace(trace.quantities[quantity], quantity, labels, unit_order,
                                    shown, colorbar, ("x", axis)))
         layout[f"yaxis{row + 1}" if row else "yaxis"] = {
             "domain": domain, "anchor": "x", "showticklabels": False,
@@ -92,7 +96,7 @@ def gate_panels(trace: GateTrace, chars: Sequence[str], unit_order=None,
         note = constant_note(trace, quantity, clamp)
         if note:
             annotations.append(_constant_annotation(note, "paper", (domain[0] + domain[1]) / 2))
-    bottom = f"y{len(QUANTITIES)}"
+    bottom = f"y{len(quantities)}"
     layout["xaxis"] = window_axis(chars, labels, shown, unknown_positions) | {"anchor": bottom}
     layout["annotations"] = annotations
     return go.Figure({"data": data, "layout": layout})

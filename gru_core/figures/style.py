@@ -19,7 +19,10 @@ STATE_SCALE = ["#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#f7f7f7", "#d1e5f0",
 SALIENCY_SCALE = ["#fff5eb", "#fdd0a2", "#fdae6b", "#fd8d3c", "#e6550d", "#a63603"]
 PROBABILITY_SCALE = ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"]
 SCALES = {"update_gate": GATE_SCALE, "reset_gate": GATE_SCALE, "candidate": STATE_SCALE,
-          "hidden": STATE_SCALE, "saliency": SALIENCY_SCALE}
+          "hidden": STATE_SCALE, "saliency": SALIENCY_SCALE,
+          # the LSTM's: gates like the GRU's gates, C~ and C like H~ and H
+          "input_gate": GATE_SCALE, "forget_gate": GATE_SCALE, "output_gate": GATE_SCALE,
+          "candidate_memory": STATE_SCALE, "memory": STATE_SCALE}
 QUANTITY_COLOURS = {"update_gate": "#1f77b4", "reset_gate": "#ff7f0e", "candidate": "#2ca02c",
                     "hidden": "#9467bd"}
 SERIES_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]

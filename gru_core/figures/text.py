@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..interpret import QUANTITY_RANGES, QUANTITY_SYMBOLS
+from ..interpret import QUANTITY_RANGES, QUANTITY_SYMBOLS, quantity_range
 from .style import SCALES, checked_chars, hex_to_rgb, scale_colour
 
 
@@ -59,7 +59,8 @@ def colored_text_html(chars: Sequence[str], values, scale: str = "hidden",
         raise ValueError(f"scale must be one of {', '.join(SCALES)} (got '{scale}')")
     values = np.asarray(values, np.float64).reshape(-1)
     chars = checked_chars(chars, len(values))
-    low, high = QUANTITY_RANGES.get(scale, (0.0, max(float(values.max()), 1e-12)))
+    low, high = (quantity_range(scale, values) if scale in QUANTITY_RANGES
+                 else (0.0, max(float(values.max()), 1e-12)))
     unknown = set(unknown_positions)
     symbol = label or QUANTITY_SYMBOLS.get(scale, scale)
     spans = []

@@ -1,8 +1,11 @@
 """The readable cell behind any model, and the input checks every analysis shares.
 
-Every analysis runs ``ScratchGRU.cell`` (the chapter's four equations);
+The GRU's analyses run ``ScratchGRU.cell`` (the chapter's four equations);
 ``nn.GRU`` is read through ``scratch_from_concise(..., reset_after=True)``,
-which reproduces it to float rounding (see ``parity.parity_lab``).
+which reproduces it to float rounding (see ``parity.parity_lab``). The
+analyses that mean something for every cell (traces, perplexity, saliency,
+memory reach) take ``scratch_cell``: any from-scratch cell, nn.LSTM read
+through ``scratch_lstm_from_concise``.
 """
 from __future__ import annotations
 
@@ -11,7 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..models import ConciseGRU, ScratchGRU, scratch_from_concise
+from ..models import (ConciseGRU, ConciseLSTM, ScratchCell, ScratchGRU, refuse_missing_gates,
+                      scratch_from_concise, scratch_lstm_from_concise)
 
 
 def readable_cell(model: nn.Module) -> ScratchGRU:
@@ -22,7 +26,27 @@ def readable_cell(model: nn.Module) -> ScratchGRU:
         return scratch_from_concise(model, reset_after=True)
     if isinstance(model, ScratchGRU):
         return model
-    raise TypeError(f"expected a ScratchGRU or ConciseGRU model, got {type(model).__name__}")
+    raise TypeError(f"expected a ScratchGRU or ConciseGRU model, got {type(model).__name__}"
+                    f" (this view reads the GRU's update and reset gates)")
+
+
+def scratch_cell(model: nn.Module):
+    """The from-scratch cell that computes ``model``'s numbers, for every model
+    kind: ``readable_cell`` for the GRUs, the model itself for the other
+    scratch cells, nn.LSTM's weights in ``ScratchLSTM``. All answer the cell
+    protocol (``step``, ``output``, ``begin_state``, ``STATE``, ``trace``)."""
+    if isinstance(model, ConciseLSTM):
+        return scratch_lstm_from_concise(model)
+    if isinstance(model, ScratchCell):
+        return model
+    if isinstance(model, (ScratchGRU, ConciseGRU)):
+        return readable_cell(model)
+    raise TypeError(f"not a GRU Explainer model: {type(model).__name__}")
+
+
+def check_clamp(cell, clamp) -> None:
+    """Refuse a clamp on a gate ``cell`` does not have."""
+    refuse_missing_gates(clamp, cell.GATES, getattr(cell, "KIND", "") or "GRU")
 
 
 def as_indices(indices, vocab_size: int, name: str = "indices") -> np.ndarray:

@@ -1,30 +1,52 @@
-"""The four quantities of a trace (Z, R, H̃, H): names, symbols and ranges, and
-what to say when one of them does not vary at all."""
+"""The quantities of a trace: names, symbols and ranges, and what to say when
+one of them does not vary at all. The GRU's four (Z, R, H̃, H) first; the
+other cells reuse those names where the equation is the GRU's (the partial
+GRUs) and add their own (the LSTM's I, F, O, C̃, C)."""
 from __future__ import annotations
 
 import numpy as np
 
-from ..models import NO_CLAMP, Clamp, GateTrace
+from ..models import NO_CLAMP, CellTrace, Clamp, GateTrace
 
 # By their GateTrace field names, in the order of the chapter's equations.
 QUANTITIES = ("update_gate", "reset_gate", "candidate", "hidden")
-QUANTITY_SYMBOLS = {"update_gate": "Z", "reset_gate": "R", "candidate": "H̃", "hidden": "H"}
+LSTM_QUANTITIES = ("input_gate", "forget_gate", "output_gate", "candidate_memory", "memory")
+QUANTITY_SYMBOLS = {"update_gate": "Z", "reset_gate": "R", "candidate": "H̃", "hidden": "H",
+                    "input_gate": "I", "forget_gate": "F", "output_gate": "O",
+                    "candidate_memory": "C̃", "memory": "C"}
 QUANTITY_NAMES = {"update_gate": "update gate Z", "reset_gate": "reset gate R",
-                  "candidate": "candidate H̃", "hidden": "hidden state H"}
-# Gates are sigmoids, candidate and state are tanh-bounded.
+                  "candidate": "candidate H̃", "hidden": "hidden state H",
+                  "input_gate": "input gate I", "forget_gate": "forget gate F",
+                  "output_gate": "output gate O", "candidate_memory": "candidate memory C̃",
+                  "memory": "memory cell C"}
+# Gates are sigmoids, candidates and states tanh-bounded. The LSTM's memory
+# cell C is not bounded (it adds up I * C~ over steps): None means "scale to
+# the values" (``quantity_range``).
 QUANTITY_RANGES = {"update_gate": (0.0, 1.0), "reset_gate": (0.0, 1.0),
-                   "candidate": (-1.0, 1.0), "hidden": (-1.0, 1.0)}
+                   "candidate": (-1.0, 1.0), "hidden": (-1.0, 1.0),
+                   "input_gate": (0.0, 1.0), "forget_gate": (0.0, 1.0),
+                   "output_gate": (0.0, 1.0), "candidate_memory": (-1.0, 1.0), "memory": None}
 GATES = ("update_gate", "reset_gate")
 
 
-def quantity(trace: GateTrace, name: str) -> np.ndarray:
+def quantity(trace: GateTrace | CellTrace, name: str) -> np.ndarray:
     """One quantity of ``trace`` by name, (T, U)."""
-    if name not in QUANTITIES:
-        raise ValueError(f"quantity must be one of {', '.join(QUANTITIES)} (got '{name}')")
-    return getattr(trace, name)
+    if name not in trace.quantities:
+        raise ValueError(f"quantity must be one of {', '.join(trace.quantities)} (got '{name}')")
+    return trace.quantities[name]
 
 
-def constant_note(trace: GateTrace, name: str, clamp: Clamp = NO_CLAMP) -> str | None:
+def quantity_range(name: str, values: np.ndarray) -> tuple[float, float]:
+    """The fixed colour range of a quantity; for an unbounded one (the LSTM's
+    C), symmetric around 0 out to the largest magnitude shown (at least 1)."""
+    fixed = QUANTITY_RANGES[name]
+    if fixed is not None:
+        return fixed
+    largest = float(np.abs(values).max()) if np.size(values) else 1.0
+    return (-max(largest, 1.0), max(largest, 1.0))
+
+
+def constant_note(trace: GateTrace | CellTrace, name: str, clamp: Clamp = NO_CLAMP) -> str | None:
     """A sentence for a quantity that has one value at every step and unit (a
     heatmap that would be one flat colour), with the reason where the clamp
     gives one; None when the quantity varies."""

@@ -1,4 +1,5 @@
-"""Saliency: how much each earlier character moves one prediction, and how far back."""
+"""Saliency: how much each earlier character moves one prediction, and how far
+back, for every cell kind (through its from-scratch cell's ``step``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,8 +8,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..models import ScratchGRU
-from .cells import as_indices, check_position, one_hot, readable_cell
+from .cells import as_indices, check_position, one_hot, scratch_cell
 
 
 @dataclass
@@ -26,7 +26,7 @@ class Saliency:
         return self.position + 1 - np.arange(len(self.weights))
 
 
-def input_saliency(cell: ScratchGRU, indices: np.ndarray, positions: np.ndarray,
+def input_saliency(cell: nn.Module, indices: np.ndarray, positions: np.ndarray,
                    targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Saliency at several positions in one backward pass.
 
@@ -34,19 +34,20 @@ def input_saliency(cell: ScratchGRU, indices: np.ndarray, positions: np.ndarray,
     one-hot leaf tensor, and only its own log-probability enters the summed
     objective, so one backward pass gives every row's gradient. Rows run
     longest first and leave the batch once they reach their position.
-    Returns the normalised saliency (B, max position + 1), zero after each
-    row's position, and the log-probs (B,)."""
+    ``cell`` is any from-scratch cell (``scratch_cell``). Returns the
+    normalised saliency (B, max position + 1), zero after each row's
+    position, and the log-probs (B,)."""
     order = np.argsort(-positions, kind="stable")      # longest first
     ends = positions[order]
     rows, steps = len(ends), int(ends[0]) + 1
     inputs = one_hot(indices[:steps], cell).repeat(rows, 1, 1).requires_grad_(True)
-    H = torch.zeros(rows, cell.num_hiddens, device=cell.device)
+    state = cell.begin_state(rows)
     finals = [None] * rows
     for t in range(steps):
         active = int(np.count_nonzero(ends >= t))
-        _, _, _, H = cell.cell(inputs[:active, t], H[:active])
+        _, state = cell.step(inputs[:active, t], tuple(s[:active] for s in state))
         for row in np.flatnonzero(ends == t):
-            finals[row] = H[row]
+            finals[row] = state[0][row]   # H_t: what the output layer reads
     log_probs = torch.log_softmax(cell.output(torch.stack(finals)), dim=1)
     chosen = log_probs[torch.arange(rows), torch.as_tensor(targets[order], device=cell.device)]
     gradient, = torch.autograd.grad(chosen.sum(), inputs)
@@ -62,7 +63,7 @@ def saliency(model: nn.Module, indices, position: int, target: int | None = None
     """How much each earlier character moves log p(next character) at ``position``.
     ``target`` defaults to the true next character, or the model's top guess at
     the last position."""
-    cell = readable_cell(model)
+    cell = scratch_cell(model)
     indices = as_indices(indices, cell.vocab_size)
     t = check_position("position", position, len(indices))
     if target is None:
@@ -86,7 +87,7 @@ def memory_reach(model: nn.Module, indices, max_distance: int = 40,
                  max_positions: int = 32) -> MemoryReach:
     """Saliency at up to ``max_positions`` evenly spaced positions, each with at
     least ``max_distance`` characters of history, averaged by distance."""
-    cell = readable_cell(model)
+    cell = scratch_cell(model)
     indices = as_indices(indices, cell.vocab_size)
     first, last = max_distance - 1, len(indices) - 2
     if max_distance < 1 or max_positions < 1:

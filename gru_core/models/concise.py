@@ -1,8 +1,9 @@
-"""d2l's concise GRU: ``nn.GRU`` with one-hot inputs and a linear head, and the
-bridges between it and the readable cell, both ways: ``scratch_from_concise``
-reads nn.GRU's weights into the scratch cell; ``concise_from_scratch`` starts
-nn.GRU from d2l's weights, so a comparison of the two from the same
-initialisation differs only by the cell's formulation."""
+"""d2l's concise models: a PyTorch recurrent layer with one-hot inputs and a
+linear head (``ConciseRNN``), here ``nn.GRU`` (``ConciseGRU``), and the bridges
+between it and the readable cell, both ways: ``scratch_from_concise`` reads
+nn.GRU's weights into the scratch cell; ``concise_from_scratch`` starts nn.GRU
+from d2l's weights, so a comparison of the two from the same initialisation
+differs only by the cell's formulation."""
 from __future__ import annotations
 
 import math
@@ -14,14 +15,16 @@ from torch import nn
 from .scratch import NO_CLAMP, Clamp, GateTrace, ScratchGRU, seeded_generator
 
 
-class ConciseGRU(nn.Module):
-    """d2l's ``RNNModel`` around ``nn.GRU``: one-hot inputs, a linear head.
-    The state is nn.GRU's ``(1, batch, num_hiddens)`` tensor, as in d2l."""
+class ConciseRNN(nn.Module):
+    """d2l's ``RNNModel``: ``LAYER`` (``nn.GRU``, ``nn.LSTM``) over one-hot
+    inputs, then a linear head. The state is the layer's own (a
+    ``(1, batch, num_hiddens)`` tensor, or a pair of them for nn.LSTM), as in d2l."""
+    LAYER: type[nn.RNNBase] = nn.GRU
 
     def __init__(self, vocab_size: int, num_hiddens: int, device="cpu", seed: int | None = None):
         super().__init__()
         self.vocab_size, self.num_hiddens = vocab_size, num_hiddens
-        self.rnn = nn.GRU(vocab_size, num_hiddens)
+        self.rnn = self.LAYER(vocab_size, num_hiddens)
         self.linear = nn.Linear(num_hiddens, vocab_size)
         self._init_like_pytorch(seed)
         self.to(device)
@@ -41,13 +44,22 @@ class ConciseGRU(nn.Module):
     def device(self) -> torch.device:
         return self.linear.weight.device
 
-    def begin_state(self, batch_size: int = 1, device=None):
+    def zero_state(self, batch_size: int, device=None) -> torch.Tensor:
         return torch.zeros((1, batch_size, self.num_hiddens), device=device or self.device)
 
     def forward(self, inputs, state):
         X = F.one_hot(inputs.T.long(), self.vocab_size).to(torch.float32)
         Y, state = self.rnn(X, state)
         return self.linear(Y.reshape((-1, Y.shape[-1]))), state
+
+
+class ConciseGRU(ConciseRNN):
+    """d2l's ``RNNModel`` around ``nn.GRU``: one-hot inputs, a linear head.
+    The state is nn.GRU's ``(1, batch, num_hiddens)`` tensor, as in d2l."""
+    LAYER = nn.GRU
+
+    def begin_state(self, batch_size: int = 1, device=None):
+        return self.zero_state(batch_size, device)
 
     def gate_weights(self) -> dict[str, torch.Tensor]:
         """nn.GRU's stacked weights split into named gates (PyTorch order r, z, n),

@@ -3,7 +3,11 @@ owner's handle (``RunControl``) through which every command reaches a run.
 
 Anyone with a run's id may read it (``get``); control needs the token its
 creator received, exchanged for a ``RunControl`` whose methods are the
-commands (``pause``, ``stop``, ...). At most ``max_running`` runs train at
+commands (``pause``, ``stop``, ...). A creator may give the secret itself
+(``owner``: e.g. a browser's identity cookie, which a reload keeps):
+``owned(owner)`` then hands back the controls of all its runs, oldest first, so
+a session's list of runs survives a reload. ``restart`` creates a same-start
+restart of any run (``restarts.plan_restart``). At most ``max_running`` runs train at
 once (start and resume are refused beyond it) and at most ``max_runs`` are
 kept. A background thread ('gru-reaper', started with the first run) releases
 runs whose last heartbeat is older than ``idle_timeout_s`` -- pinned runs (a
@@ -24,6 +28,7 @@ from pathlib import Path
 from ..config import TrainConfig, check_count
 from ..data import Corpus
 from ..storage import data_dir
+from .restarts import plan_restart
 from .run import Run
 from .saved import SavedRunError, read_saved_run, saved_summaries
 from .states import PermissionDenied, RunCapError, RunError, RunState
@@ -149,6 +154,26 @@ class RunRegistry:
             raise RunError(str(exc)) from None
         run.keep_autosaved(saved[run_id]["path"], owner=owner)
         return self.adopt(run, owner)
+
+    def restart(self, run_id: str, owner: str | None = None, **changes) -> RunControl:
+        """A new run from the initial weights of ``run_id`` with ``changes`` to
+        its config (``lr=0.5``, ...); the new run's ``same_start`` says what
+        differs. Reading a run is open to all, so is restarting from it."""
+        plan = plan_restart(self.get(run_id), **changes)
+        return self.create(plan.config, plan.corpus, owner, networks=plan.networks,
+                           same_start=plan.same_start, **plan.run_options)
+
+    def owned(self, owner: str | None) -> list[RunControl]:
+        """The handles of every open run this owner controls, oldest first;
+        each counts as seen (its owner is back)."""
+        if not isinstance(owner, str) or not owner:
+            return []
+        with self._lock:
+            mine = [run for run_id, run in self._runs.items()
+                    if secrets.compare_digest(self._tokens[run_id], owner)]
+            for run in mine:
+                self._last_seen[run.id] = self._clock()
+        return [RunControl(self, run, owner) for run in sorted(mine, key=lambda r: r.created_at)]
 
     def get(self, run_id: str) -> Run:
         try:

@@ -22,16 +22,19 @@ import dataclasses
 import secrets
 import threading
 import time
+from typing import Mapping, Sequence
 
 from torch import nn
 
-from ..checkpoint import checkpoint_bytes
-from ..config import LOCKSTEP_BOTH, TrainConfig, check_count, check_limit
+from ..config import TrainConfig, check_count, check_limit
 from ..data import Corpus
-from ..models import MODEL_KINDS, make_model, model_from_weights, model_kind, resolve_device
-from ..training import SAMPLE_EVERY, History, Lockstep
+from ..models import model_from_weights, model_kind, resolve_device
+from ..evaluation import HELDOUT_EVAL_CHARS
+from ..training import SAMPLE_EVERY, Lockstep
+from .networks import build_models, resolve_networks
 from .params import ParamGuard, float32_cpu_copy
 from .records import RunRecords, SnapshotRing
+from .restarts import SameStart
 from .saved import SavedRun
 from .states import RunError, RunState, StepRequest, allowed_commands, refusal
 from .thread import TrainingThread
@@ -39,51 +42,55 @@ from .thread import TrainingThread
 STOP_JOIN_S = 1.5           # stop() waits this long for the thread (the promise is < 2 s)
 
 
-def networks_for(config_model: str, scratch_engine: str) -> dict[str, str]:
-    """The networks a run trains, with the model kind of each: "both" is
-    d2l's scratch GRU and nn.GRU in lockstep; plain "scratch" is built with
-    ``scratch_engine`` (the fast engine, proven equal); any other kind as named."""
-    scratch_kinds = [k for k in MODEL_KINDS if k.startswith("scratch")]
-    if scratch_engine not in scratch_kinds:
-        raise ValueError(f"scratch_engine must be one of {', '.join(scratch_kinds)} "
-                         f"(got '{scratch_engine}')")
-    if config_model == LOCKSTEP_BOTH:
-        return {"scratch": scratch_engine, "concise": "concise"}
-    if config_model == "scratch":
-        return {"scratch": scratch_engine}
-    return {"concise" if config_model == "concise" else "scratch": config_model}
-
-
 class Run(TrainingThread, SavedRun):
-    """One training run. Readers (any thread, any session): ``state``,
-    ``progress()``, ``metrics(since)``, ``snapshot()``, ``snapshot_model()``,
-    ``param_snapshots()``. Commands: ``start``, ``pause``, ``resume``, ``stop``,
-    ``step_epoch``, ``step_batch``, ``set_lr``; an illegal one raises RunError.
-    Do not use ``models`` from another thread while the run trains: copy with
-    ``snapshot_model()`` instead."""
+    """One training run of one or more networks in lockstep. Readers (any
+    thread, any session): ``state``, ``progress()``, ``metrics(since)``,
+    ``snapshot()``, ``snapshot_model()``, ``param_snapshots()``. Commands:
+    ``start``, ``pause``, ``resume``, ``stop``, ``step_epoch``, ``step_batch``,
+    ``set_lr``; an illegal one raises RunError. Do not use ``models`` from
+    another thread while the run trains: copy with ``snapshot_model()`` instead.
+
+    ``networks`` (``networks.resolve_networks``): None trains what
+    ``config.model`` names; a list of kinds (``["scratch-fast", "lstm"]``) or
+    a dict of names to kinds trains them all on identical batches.
+    ``same_start`` (``restarts.plan_restart``) starts from an earlier run's
+    initial weights. ``heldout_every`` > 0 scores each network on the first
+    ``heldout_chars`` held-out characters that often (and after the last epoch),
+    into the epoch records' ``heldout_perplexity``."""
 
     def __init__(self, config: TrainConfig, corpus: Corpus, *,
+                 networks: Sequence[str] | Mapping[str, str] | None = None,
+                 same_start: SameStart | None = None,
                  scratch_engine: str = "scratch-fast", sample_every: int = SAMPLE_EVERY,
                  snapshot_every: int = 5, max_snapshots: int = 40,
+                 heldout_every: int = 1, heldout_chars: int = HELDOUT_EVAL_CHARS,
                  max_batch_records: int = 20_000, max_epoch_records: int = 20_000,
                  max_snapshot_bytes: int = 256 * 2**20, name: str = ""):
         self.config = dataclasses.replace(config).validate()
         self.sample_every = check_count("sample_every", sample_every, 0)
         check_count("max_snapshots", max_snapshots, 2)
         check_count("max_snapshot_bytes", max_snapshot_bytes, 1)
+        self.heldout_every = check_count("heldout_every", heldout_every, 0)
+        self.heldout_indices = list(corpus.heldout[:check_count("heldout_chars", heldout_chars, 2)])
+        self.run_options = dict(  # what a same-start restart carries over
+            sample_every=sample_every, snapshot_every=snapshot_every, max_snapshots=max_snapshots,
+            heldout_every=heldout_every, heldout_chars=heldout_chars)
         self.corpus = corpus
         self.id = secrets.token_urlsafe(6)
         # changes whenever the history is rebuilt (a restore), so viewers redraw
         self.generation = secrets.token_urlsafe(6)
-        self.name = name or f"{self.config.model}, {self.config.num_hiddens} hiddens"
         self.created_at = time.time()
+        self.same_start = same_start
 
         device = resolve_device(self.config.device)
-        self.models: dict[str, nn.Module] = {
-            network: make_model(kind, len(corpus.vocab), self.config.num_hiddens, device,
-                                self.config.seed)
-            for network, kind in networks_for(self.config.model, scratch_engine).items()}
+        kinds = resolve_networks(networks, self.config.model, scratch_engine)
+        self.models: dict[str, nn.Module] = build_models(
+            kinds, len(corpus.vocab), self.config, device,
+            same_start.state_dicts if same_start else None)
         self.model_kinds = {network: model_kind(model) for network, model in self.models.items()}
+        self.initial_state_dicts = {n: float32_cpu_copy(m) for n, m in self.models.items()}
+        self.name = name or (f"{self.config.model if networks is None else ', '.join(kinds)}, "
+                             f"{self.config.num_hiddens} hiddens")
         self._guard = ParamGuard(self.models)
         self._loop = Lockstep(self.models, corpus, self.config, self._guard.locks())
         self._records = RunRecords(max_batch_records, max_epoch_records)
@@ -140,6 +147,11 @@ class Run(TrainingThread, SavedRun):
     def lr(self) -> float:
         """The learning rate the next batch uses."""
         return self._lr
+
+    @property
+    def difference(self) -> str:
+        """What differs from the run this one restarted from ("" if none)."""
+        return self.same_start.difference if self.same_start else ""
 
     @property
     def trainers(self) -> dict:
@@ -218,21 +230,6 @@ class Run(TrainingThread, SavedRun):
         read-only (they are shared)."""
         with self._cond:
             return list(self._snapshots.snapshots)
-
-    def checkpoint_bytes(self, name: str | None = None) -> bytes:
-        """A checkpoint (gru_core.checkpoint format) of one model's snapshot, its
-        per-epoch records and parameter snapshots, for downloading."""
-        name = self._network(name)
-        model = self.snapshot_model(name)
-        with self._cond:
-            epochs = [r for r in self._records.all("epochs") if r["model"] == name]
-            samples = {str(r["epoch"]): r["text"] for r in self._records.all("samples")
-                       if r["model"] == name}
-            snapshots = [{"epoch": s["epoch"], "state_dict": s["state_dicts"][name]}
-                         for s in self._snapshots.snapshots]
-        return checkpoint_bytes(model, self.corpus.vocab, self.config,
-                                History(epochs=epochs, samples=samples), snapshots,
-                                self.corpus.name, self.corpus.keep_case)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the run has ended and its thread has exited."""

@@ -1,5 +1,6 @@
 """A run to a file and back, exactly where it stood: the autosave that lets a
-lecture survive a killed server and a reaped run come back to its owner.
+lecture survive a killed server and a reaped run come back to its owner; and
+one network of a run as a checkpoint to download (``checkpoint_bytes``).
 
 What is kept is everything needed to continue as if nothing happened: the
 configuration and corpus, every network's parameters, the records and
@@ -21,9 +22,11 @@ from pathlib import Path
 
 import torch
 
+from ..checkpoint import checkpoint_bytes
 from ..config import TrainConfig
 from ..data import Corpus, Vocab
 from ..storage import atomic_write_bytes
+from ..training import History
 from .params import float32_cpu_copy
 from .records import RECORD_KINDS
 from .states import RunError, RunState
@@ -50,8 +53,9 @@ def _corpus_from_state(state: dict) -> Corpus:
 
 
 class SavedRun:
-    """The file half of ``Run``: ``export_state`` / ``from_state``, and the
-    autosave policy (a file, how often while training, whose run it is)."""
+    """The file half of ``Run``: ``export_state`` / ``from_state``, the
+    autosave policy (a file, how often while training, whose run it is) and
+    ``checkpoint_bytes``."""
 
     autosave_path: Path | None = None
     autosave_every_s: float | None = None
@@ -92,7 +96,8 @@ class SavedRun:
                 "format": SAVED_FORMAT, "version": SAVED_VERSION, "saved_at": time.time(),
                 "owner": owner, "id": self.id, "name": self.name, "created_at": self.created_at,
                 "config": self.config.to_dict(), "model_kinds": dict(self.model_kinds),
-                "sample_every": self.sample_every, "corpus": _corpus_state(self.corpus),
+                "sample_every": self.sample_every, "run_options": dict(self.run_options),
+                "corpus": _corpus_state(self.corpus),
                 "weights": weights, "state": state.value, "message": self._message,
                 "lr": self._lr, "epoch": self._epoch, "batch": self._batch,
                 "batch_in_epoch": self._batch_in_epoch,
@@ -119,16 +124,29 @@ class SavedRun:
         atomic_write_bytes(summary_path(path), json.dumps(summary).encode("utf-8"))
         return Path(path)
 
+    def checkpoint_bytes(self, name: str | None = None) -> bytes:
+        """A checkpoint (gru_core.checkpoint format) of one model's snapshot, its
+        per-epoch records and parameter snapshots, for downloading."""
+        name = self._network(name)
+        model = self.snapshot_model(name)
+        with self._cond:
+            epochs = [r for r in self._records.all("epochs") if r["model"] == name]
+            samples = {str(r["epoch"]): r["text"] for r in self._records.all("samples")
+                       if r["model"] == name}
+            snapshots = [{"epoch": s["epoch"], "state_dict": s["state_dicts"][name]}
+                         for s in self._snapshots.snapshots]
+        return checkpoint_bytes(model, self.corpus.vocab, self.config,
+                                History(epochs=epochs, samples=samples), snapshots,
+                                self.corpus.name, self.corpus.keep_case)
+
     @classmethod
     def from_state(cls, state: dict, **run_kwargs):
         """The run ``export_state`` described, same id, ready to continue (a
         new ``generation``: viewers of the old history redraw)."""
         config = TrainConfig.from_dict(state["config"])
-        scratch = state["model_kinds"].get("scratch")
-        if scratch is not None:
-            run_kwargs.setdefault("scratch_engine", scratch)
+        options = state.get("run_options", {"sample_every": state["sample_every"]})
         run = cls(config, _corpus_from_state(state["corpus"]), name=state["name"],
-                  sample_every=state["sample_every"], **run_kwargs)
+                  networks=dict(state["model_kinds"]), **(options | run_kwargs))
         with run._cond, run._guard.lock:
             for name, model in run.models.items():
                 model.load_state_dict(state["weights"][name])

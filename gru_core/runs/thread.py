@@ -1,7 +1,8 @@
 """What a run's background thread does: wait for its turn between batches,
-train one lockstep batch, close each epoch (records, samples, snapshots), and
-end the run in the right state whatever happens. ``Run`` inherits it; the
-thread never touches the UI, only the run's records under its lock."""
+train one lockstep batch, close each epoch (records, samples, held-out
+perplexity, snapshots), and end the run in the right state whatever happens.
+``Run`` inherits it; the thread never touches the UI, only the run's records
+under its lock."""
 from __future__ import annotations
 
 import logging
@@ -10,7 +11,7 @@ import traceback as traceback_module
 
 import torch
 
-from ..training import HELDOUT_EVAL_CHARS, DivergedError, half_state_dict, wants_sample
+from ..training import DivergedError, half_state_dict, wants_sample
 from .params import ParamsFrozen
 from .states import RunState
 
@@ -100,9 +101,7 @@ class TrainingThread:
 
     def _end_epoch(self) -> None:
         wall_time = time.time()
-        heldout = self.corpus.heldout[:HELDOUT_EVAL_CHARS]
-        # scored by this thread, the only writer of the parameters, before they move on
-        scores = self._loop.evaluate(heldout) if len(heldout) > 1 else {}
+        scores = self._heldout_scores(self._epoch + 1)
         with self._guard.lock, self._cond:  # epoch moves with the parameters for snapshot()
             records = self._loop.end_epoch()
             epoch = self._epoch = self._loop.epoch
@@ -120,6 +119,16 @@ class TrainingThread:
                     self._records.add("samples", {"epoch": epoch, "model": name, "text": text})
         if self._snapshots.due(epoch, last):
             self._keep_param_snapshot(epoch)
+
+    def _heldout_scores(self, epoch: int) -> dict[str, float]:
+        """Each network's perplexity on the held-out text after this epoch (every
+        ``heldout_every`` epochs and after the last), as ``evaluation.evaluate``
+        measures it. This thread is the only writer of the parameters, so it
+        reads them without a lock; a pending stop skips the scoring."""
+        if (len(self.heldout_indices) < 2 or self._stop_requested
+                or not wants_sample(epoch, self.config.num_epochs, self.heldout_every)):
+            return {}
+        return self._loop.evaluate(self.heldout_indices)
 
     def _keep_param_snapshot(self, epoch: int) -> None:
         snapshot = {"epoch": epoch,

@@ -116,3 +116,25 @@ def test_a_constant_heatmap_says_why_instead_of_a_blank_square(setting):
     panels = figures.gate_panels(frozen, probe.chars, clamp=clamp)
     assert {a.text.split(" is")[0] for a in panels.layout.annotations} == {"Z", "H"}
     assert not figures.quantity_heatmap(frozen, probe.chars, "reset_gate").layout.annotations
+def test_the_lstms_gates_and_memory_stack_in_the_same_views(setting):
+    import torch
+
+    from gru_core.models import make_model
+
+    _, _, probe, _ = setting
+    model = make_model("lstm", 28, 6, seed=0)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(60)
+        model.b_f.fill_(5.0), model.b_i.fill_(5.0)  # remember and add: C grows past 1
+    trace = model.trace(probe.indices.tolist())
+    figure = figures.gate_panels(trace, probe.chars)
+    assert [t.colorbar.title.text for t in figure.data] == ["I", "F", "O", "C̃", "C", "H"]
+    largest = float(np.abs(trace.memory).max())
+    assert [(t.zmin, t.zmax) for t in figure.data] == [(0, 1)] * 3 + [(-1, 1),
+                                                                      (-largest, largest), (-1, 1)]
+    assert largest > 1  # the memory cell is not bounded by 1
+    forget = figures.quantity_heatmap(trace, probe.chars, "forget_gate")
+    np.testing.assert_allclose(forget.data[0].z[2], trace.forget_gate[:, 2], rtol=1e-6)
+    rnn = make_model("rnn", 28, 6, seed=0).trace(probe.indices.tolist())
+    assert [t.colorbar.title.text for t in figures.gate_panels(rnn, probe.chars).data] == ["H"]

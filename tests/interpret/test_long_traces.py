@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from gru_core import interpret
-from gru_core.models import make_model
+from gru_core.models import MODEL_KINDS, make_model
 
 
 def test_long_trace_in_segments_reproduces_the_sequential_trace(lively, text_indices):
@@ -53,3 +53,26 @@ def test_a_long_text_runs_a_batch_of_segments_at_a_time_with_the_same_numbers(
         expected, rel=1e-6)
     batched = interpret.long_trace(model, indices, segment_length=16, warmup=8)
     np.testing.assert_allclose(batched.hidden, whole.hidden, atol=1e-6)
+@pytest.mark.parametrize("kind", MODEL_KINDS)
+def test_perplexity_of_every_cell_is_its_forward_passes_cross_entropy(kind, lively,
+                                                                      text_indices):
+    model = lively(make_model(kind, 28, 8, seed=3), scale=0.4)
+    X = torch.as_tensor(text_indices)[None, :]
+    with torch.no_grad():
+        logits, _ = model(X[:, :-1], model.begin_state(1))
+        loss = torch.nn.functional.cross_entropy(logits, X[0, 1:])
+    assert interpret.perplexity(model, text_indices, segment_length=None) == pytest.approx(
+        float(torch.exp(loss)), rel=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["rnn", "update-only", "lstm", "concise-lstm"])
+def test_long_trace_in_segments_works_for_every_cell(kind, lively, text_indices):
+    model = lively(make_model(kind, 28, 8, seed=0))
+    exact = model.trace(text_indices.tolist())
+    segmented = interpret.long_trace(model, text_indices, segment_length=7,
+                                     warmup=len(text_indices))
+    assert tuple(segmented.quantities) == tuple(exact.quantities)
+    for name, values in exact.quantities.items():
+        np.testing.assert_allclose(segmented.quantities[name], values, atol=1e-5)
+    np.testing.assert_allclose(segmented.logits, exact.logits, atol=1e-5)
+    assert np.isfinite(interpret.perplexity(model, text_indices))

@@ -10,7 +10,8 @@ from gru_core.models import make_model, model_from_weights
 from gru_core.training import half_state_dict
 
 
-@pytest.mark.parametrize("kind", ["scratch-reset-after", "concise"])
+@pytest.mark.parametrize("kind", ["scratch-reset-after", "concise", "lstm", "concise-lstm",
+                                  "update-only"])
 def test_snapshot_traces_replay_float16_snapshots(kind, lively, text_indices):
     early = lively(make_model(kind, 28, 6, seed=0), seed=1)
     late = lively(make_model(kind, 28, 6, seed=0), seed=2)

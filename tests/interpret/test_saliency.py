@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from gru_core import interpret
-from gru_core.models import ScratchGRU, make_model
+from gru_core.models import MODEL_KINDS, ScratchGRU, make_model
 
 
 def delay_line_model(vocab_size: int, k: int) -> ScratchGRU:
@@ -64,3 +64,13 @@ def test_saliency_at_the_last_position_uses_the_top_prediction(lively, text_indi
     assert result.target == int(model.trace(text_indices.tolist()).logits[-1].argmax())
     with pytest.raises(ValueError, match="needs at least 41"):
         interpret.memory_reach(model, text_indices[:30], max_distance=40)
+
+
+@pytest.mark.parametrize("kind", MODEL_KINDS)
+def test_memory_reach_for_every_cell(kind, lively, text_indices):
+    model = lively(make_model(kind, 28, 8, seed=0), scale=0.4)
+    reach = interpret.memory_reach(model, text_indices, max_distance=20, max_positions=8)
+    assert reach.num_positions == 8 and reach.mean_saliency.shape == (20,)
+    assert 0 < reach.mean_saliency.sum() <= 1 + 1e-9
+    result = interpret.saliency(model, text_indices, 30)
+    assert result.weights.sum() == pytest.approx(1.0) and result.weights[31:].size == 0

@@ -24,8 +24,9 @@ def test_make_model_checks_its_arguments():
     assert isinstance(models.make_model("scratch", VOCAB, 4), ScratchGRU)
     assert models.make_model("scratch-reset-after", VOCAB, 4).reset_after
     assert isinstance(models.make_model("concise", VOCAB, 4), ConciseGRU)
-    with pytest.raises(ValueError, match="model must be one of .*'lstm'"):
-        models.make_model("lstm", VOCAB, 4)
+    with pytest.raises(ValueError, match="model must be one of .*lstm, concise-lstm "
+                                         r"\(got 'transformer'\)"):
+        models.make_model("transformer", VOCAB, 4)
     with pytest.raises(ValueError, match="num_hiddens must be >= 1"):
         models.make_model("scratch", VOCAB, 0)
     assert models.model_kind(models.make_model("scratch-reset-after", VOCAB, 4)) == "scratch-reset-after"
@@ -44,7 +45,10 @@ def test_model_kind_refuses_foreign_modules():
 
 @pytest.mark.parametrize("kind,readable", [("scratch", "scratch"),
                                            ("scratch-fast-reset-after", "scratch-reset-after"),
-                                           ("concise", "concise")])
+                                           ("concise", "concise"), ("rnn", "rnn"),
+                                           ("reset-only", "reset-only"),
+                                           ("update-only", "update-only"), ("lstm", "lstm"),
+                                           ("concise-lstm", "concise-lstm")])
 def test_weights_become_a_float32_model_of_the_kind_their_keys_fit(kind, readable):
     original = models.make_model(kind, VOCAB, 6, seed=3)
     half = {name: tensor.half() for name, tensor in original.state_dict().items()}
@@ -58,9 +62,33 @@ def test_weights_become_a_float32_model_of_the_kind_their_keys_fit(kind, readabl
 
 
 def test_weights_that_fit_no_model_are_refused():
-    with pytest.raises(ValueError, match="neither nn.GRU's nor the scratch cell's: missing W_xz"):
+    with pytest.raises(ValueError,
+                       match="neither nn.GRU's or nn.LSTM's nor a scratch cell's: missing W_xz"):
         models.model_from_weights({"weight": torch.zeros(2, 2)})
     weights = models.make_model("scratch", VOCAB, 6).state_dict()
     weights["W_hz"] = torch.zeros(5, 5)
     with pytest.raises(RuntimeError, match="size mismatch for W_hz"):
         models.model_from_weights(weights)
+
+
+@pytest.mark.parametrize("kind", models.MODEL_KINDS)
+def test_networks_are_named_by_cell(kind):
+    name = models.network_name(kind)
+    assert name == ("scratch" if kind.startswith("scratch") else kind)
+    assert name in models.CELL_NAMES
+
+
+def test_the_same_kind_and_seed_give_the_same_start_for_every_cell():
+    for kind in models.MODEL_KINDS:
+        a, b = models.make_model(kind, VOCAB, 5, seed=3), models.make_model(kind, VOCAB, 5, seed=3)
+        assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters())), kind
+        c = models.make_model(kind, VOCAB, 5, seed=4)
+        assert not all(torch.equal(p, q) for p, q in zip(a.parameters(), c.parameters())), kind
+
+
+def test_weights_of_one_cell_are_refused_by_another_kind():
+    lstm = models.make_model("lstm", VOCAB, 6).state_dict()
+    with pytest.raises(RuntimeError, match="Missing key"):
+        models.model_from_weights(lstm, "scratch")
+    with pytest.raises(ValueError, match="no output layer"):
+        models.model_from_weights(lstm, "concise-lstm")

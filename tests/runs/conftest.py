@@ -25,7 +25,8 @@ def make_run(small_corpus):
     def build(**overrides):
         run_kwargs = {k: overrides.pop(k) for k in list(overrides)
                       if k in ("sample_every", "snapshot_every", "max_snapshots",
-                               "max_batch_records", "scratch_engine")}
+                               "max_batch_records", "scratch_engine", "networks",
+                               "heldout_every", "heldout_chars", "same_start")}
         run_kwargs.setdefault("scratch_engine", "scratch")
         run = Run(tiny_config(**overrides), small_corpus, **run_kwargs)
         runs.append(run)

@@ -87,3 +87,11 @@ def test_files_that_are_not_saved_runs_are_refused(tmp_path, payload, message):
         Run.restore(path)
     with pytest.raises(SavedRunError, match="no such file"):
         Run.restore(tmp_path / "missing.pt")
+
+
+def test_a_lab_run_of_several_cells_comes_back_with_its_cells(make_run, tmp_path):
+    run = make_run(networks=["scratch", "rnn", "lstm"], num_epochs=3, heldout_every=2)
+    steps_to(run, 5)
+    restored = Run.restore(run.save(tmp_path / "lab.pt"))
+    assert restored.model_kinds == run.model_kinds and restored.heldout_every == 2
+    assert params_equal(restored.snapshot()["state_dicts"], run.snapshot()["state_dicts"])
