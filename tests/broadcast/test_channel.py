@@ -12,6 +12,17 @@ from gru_core.broadcast import LiveChannel, ViewerState, decode_frame
 WAIT_S = 20
 
 
+def caught_up_after(run, step) -> tuple[LiveChannel, ViewerState]:
+    """``step`` (the run's step_batch or step_epoch) trained, then a channel
+    polled and a viewer brought up to date by it."""
+    channel, viewer = LiveChannel(run, "abc"), ViewerState()
+    step().wait(WAIT_S)
+    run.wait_idle(WAIT_S)
+    channel.poll()  # the server polls, then serves catch-ups up to its cursor
+    viewer.apply(channel.catch_up(None, None))
+    return channel, viewer
+
+
 def steps_of(viewer: ViewerState) -> list[int]:
     return [r["step"] for r in viewer.records.get("batches", [])]
 
@@ -65,12 +76,7 @@ def test_a_frame_after_a_gap_is_refused_and_a_repeat_is_ignored(make_run):
 
 def test_a_rebuilt_history_makes_every_viewer_redraw(make_run):
     run = make_run(num_epochs=5)
-    channel = LiveChannel(run, "abc")
-    viewer = ViewerState()
-    run.step_epoch().wait(WAIT_S)
-    run.wait_idle(WAIT_S)
-    channel.poll()  # the server polls, then serves catch-ups up to its cursor
-    viewer.apply(channel.catch_up(None, None))
+    channel, viewer = caught_up_after(run, run.step_epoch)
     seen = viewer.cursor
     assert seen > 0
     restored = LiveChannel(make_run(num_epochs=5), "abc")  # another history, e.g. a restore
@@ -129,12 +135,7 @@ def test_polling_while_training_never_tears_a_record(make_run):
 
 def test_a_change_of_state_without_new_records_still_reaches_the_viewer(make_run):
     run = make_run(num_epochs=5)
-    channel = LiveChannel(run, "abc")
-    viewer = ViewerState()
-    run.step_batch().wait(WAIT_S)
-    run.wait_idle(WAIT_S)
-    channel.poll()
-    viewer.apply(channel.catch_up(None, None))
+    channel, viewer = caught_up_after(run, run.step_batch)
     assert viewer.status["state"] == "paused"
     run.stop()  # no record is written, only the state moves on
     assert viewer.apply(channel.poll()) == "applied"
