@@ -26,6 +26,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from gru_core import interpret
 from gru_core.broadcast import LiveChannel
+from gru_core.broadcast.channel import NOTABLE
 from gru_core.broadcast.frames import encode_frame
 from gru_core import runs
 from gru_core.runs import RunError
@@ -111,7 +112,7 @@ class PushHub:
             room.viewers.add(viewer)
             while True:
                 message = json.loads(await socket.receive_text())
-                if message.get("view") in interpret.QUANTITIES:
+                if message.get("view") in interpret.QUANTITY_NAMES:
                     viewer.view = message["view"]
                     if room.channel is not None:
                         await self._send_heatmap(viewer, room.channel)
@@ -134,9 +135,15 @@ class PushHub:
         self.bytes_sent += len(frame)
 
     async def _send_heatmap(self, viewer: Viewer, channel: LiveChannel) -> None:
-        frame = channel.heatmap(viewer.view)
-        if frame is not None:
-            await self._send(viewer, frame)
+        """The latest heatmap of the viewer's view, and the units worth a look
+        (for every viewer that shows gates)."""
+        for frame in (channel.heatmap(viewer.view), self._notable_for(viewer, channel.notable())):
+            if frame is not None:
+                await self._send(viewer, frame)
+
+    @staticmethod
+    def _notable_for(viewer: Viewer, frame: bytes | None) -> bytes | None:
+        return frame if viewer.view != "none" else None
 
     async def _broadcast(self, room: Room, frames) -> None:
         """Send each viewer its frame (same bytes for all who share a view);
@@ -188,6 +195,8 @@ class PushHub:
             finally:
                 room.building = False
             await self._broadcast(room, lambda viewer: built.get(viewer.view))
+            await self._broadcast(room, lambda viewer: self._notable_for(viewer,
+                                                                          built.get(NOTABLE)))
 
     def stats(self) -> dict:
         """For benchmarks and the health of a lecture."""

@@ -5,7 +5,9 @@
 // resume; a new generation means redraw from the next reset).
 
 const PLOTLY_SRC = "/api/assets/plotly.min.js"
-const VIEWS = { update_gate: "Z (update)", reset_gate: "R (reset)", candidate: "H̃ (candidate)", hidden: "H (state)" }
+const VIEWS = { update_gate: "Z (update)", reset_gate: "R (reset)", candidate: "H̃ (candidate)", hidden: "H (state)",
+  input_gate: "I (input)", forget_gate: "F (forget)", output_gate: "O (output)", candidate_memory: "C̃ (candidate memory)",
+  memory: "C (memory cell)" }
 const GATE_SCALE = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"]
 const STATE_SCALE = ["#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#f7f7f7", "#d1e5f0", "#92c5de", "#4393c3", "#2166ac"]
 const COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
@@ -62,14 +64,15 @@ class Viewer {
   reset() {
     this.generation = null; this.cursor = 0; this.networks = []; this.fields = {}
     this.records = { batches: [], epochs: [], samples: [], lr_changes: [] }
-    this.status = {}; this.heatmaps = {}
+    this.status = {}; this.heatmaps = {}; this.notable = []; this.quantities = []
   }
   // returns "reset" | "applied" | "duplicate" | "gap" | "heatmap" | "waiting"
   apply({ header, payload }) {
     if (header.kind === "waiting") { this.waiting = header.message; return "waiting" }
     this.waiting = null
-    if (header.kind === "heatmap") {
+    if (header.kind === "heatmap" || header.kind === "notable") {
       if (header.generation !== this.generation) return "duplicate"
+      if (header.kind === "notable") { this.notable = header.findings; return "notable" }
       this.heatmaps[header.quantity] = { ...header, levels: payload }
       return "heatmap"
     }
@@ -77,6 +80,7 @@ class Viewer {
     if (header.kind === "reset") {
       this.reset()
       this.generation = header.generation; this.networks = header.networks; this.fields = header.fields
+      this.quantities = header.quantities || []
       outcome = "reset"
     } else if (header.generation !== this.generation || header.after > this.cursor) {
       return "gap"
@@ -209,6 +213,7 @@ class LiveView {
       <div class="gru-live-panel" data-panel="gates">
         <div class="gru-live-views"></div>
         <figure><figcaption class="gru-live-heat-title"></figcaption><div class="gru-plot" data-plot="heat"></div></figure>
+        <div class="gru-live-notable"></div>
       </div>`
     this.buildTabs()
     const panels = options.panels || ["curves", "gates"]
@@ -226,10 +231,20 @@ class LiveView {
       button.onclick = () => this.showTab(panel)
       tabs.appendChild(button)
     }
+    this.buildViews(Object.keys(VIEWS).slice(0, 4))
+  }
+  buildViews(quantities) {  // one button per quantity of the cell on show, and the order
     const views = this.el(".gru-live-views")
-    for (const [quantity, label] of Object.entries(VIEWS)) {
+    if (views.dataset.quantities === quantities.join()) return
+    views.dataset.quantities = quantities.join()
+    views.replaceChildren()
+    if (!quantities.includes(this.options.view)) {
+      this.options.view = quantities.includes("hidden") ? "hidden" : quantities[0]
+      if (this.connection) this.connection.setView(this.options.view)
+    }
+    for (const quantity of quantities) {
       const button = document.createElement("button")
-      button.type = "button"; button.dataset.view = quantity; button.textContent = label
+      button.type = "button"; button.dataset.view = quantity; button.textContent = VIEWS[quantity] || quantity
       button.onclick = () => { this.options.view = quantity; this.connection.setView(quantity); this.markViews(); this.draw("heat") }
       views.appendChild(button)
     }
@@ -266,6 +281,10 @@ class LiveView {
     this.connection.open()
   }
   onFrame(outcome, header) {
+    if (outcome === "reset" && this.connection.viewer.quantities.length) {
+      if (this.options.view !== "none") this.buildViews(this.connection.viewer.quantities)
+    }
+    if (outcome === "notable") this.dirty.add("notable")
     if (outcome === "heatmap") this.dirty.add("heat")
     else if (outcome === "waiting") this.dirty.add("status")
     else for (const plot of ["status", "ppl", "loss", "grad", "samples"]) this.dirty.add(plot)
@@ -282,7 +301,7 @@ class LiveView {
     this.frame = requestAnimationFrame(() => {
       this.frame = null
       for (const what of [...this.dirty]) {
-        const charted = !["status", "samples"].includes(what)
+        const charted = !["status", "samples", "notable"].includes(what)
         if (charted && !window.Plotly) continue  // drawn once plotly.js has loaded
         this.draw(what)
         this.dirty.delete(what)
@@ -293,6 +312,7 @@ class LiveView {
     const viewer = this.connection && this.connection.viewer
     if (!viewer) return
     if (what === "status") return this.drawStatus(viewer)
+    if (what === "notable") return this.drawNotable(viewer)
     if (what === "samples") return this.drawSamples(viewer)
     if (what === "heat") return this.tab === "gates" && this.drawHeatmap(viewer)
     if (this.tab !== "curves") return
@@ -323,6 +343,19 @@ class LiveView {
     const message = this.el(".gru-live-message")
     message.textContent = status.message || ""
     message.style.display = status.message ? "" : "none"
+  }
+  drawNotable(viewer) {
+    const box = this.el(".gru-live-notable")
+    box.replaceChildren()
+    if (!viewer.notable.length) return
+    const head = document.createElement("div"); head.className = "gru-live-notable-head"
+    head.textContent = "Units worth a look now (measured on the start of the training text, as it trains):"
+    const list = document.createElement("ul")
+    for (const finding of viewer.notable) {
+      const item = document.createElement("li"); item.textContent = finding.sentence
+      list.appendChild(item)
+    }
+    box.append(head, list)
   }
   drawSamples(viewer) {
     const latest = {}
@@ -417,7 +450,7 @@ class LiveView {
     }
     for (const u of rows) { const row = new Array(steps); for (let t = 0; t < steps; t++) row[t] = values(t, u); z.push(row) }
     const ticks = map.chars.map((c) => SHOWN[c] || c)
-    const gate = quantity === "update_gate" || quantity === "reset_gate"
+    const gate = quantity.endsWith("_gate")
     title.textContent = `${VIEWS[quantity]} of every unit (rows) after each character (columns) — the live model at epoch ${map.at.epoch}, batch ${map.at.batch}`
     const x = ticks.map((c, t) => t)
     this.react("heat", [{ type: "heatmap", z, x, y: rows.map((u) => `unit ${u}`), zmin: map.low, zmax: map.high,

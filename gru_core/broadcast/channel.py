@@ -19,11 +19,15 @@ from collections import deque
 
 from .. import interpret
 from ..runs import Run
-from .frames import heatmap_frame, history_frame
+from ..models import GateTrace
+from .frames import encode_frame, heatmap_frame, history_frame
 
 MAX_MIRRORED = 60_000          # records kept for resuming viewers (the run keeps <= ~42,000)
 LIVE_PROBE_CHARS = 160         # heatmap columns pushed to the room
 HEATMAP_INTERVAL_S = 4.0
+NOTABLE = "notable"            # the frame of units worth a look, beside the heatmaps
+NOTABLE_CHARS = 2_000          # of the training text, where the findings are measured
+MAX_NOTABLE = 8
 
 
 class LiveChannel:
@@ -67,7 +71,8 @@ class LiveChannel:
                 return history_frame("delta", self.generation, cursor, self.cursor, entries,
                                      self.networks, self.status())
             return history_frame("reset", self.generation, 0, self.cursor, list(self._mirror),
-                                 self.networks, self.status(), fields=True)
+                                 self.networks, self.status(), fields=True,
+                                 extra={"quantities": list(self.quantities)})
 
     def _remember(self, after: int, entries) -> None:
         """Append to the mirror. Sequence numbers are consecutive over all
@@ -81,6 +86,11 @@ class LiveChannel:
                 self._complete_from = max(self._complete_from, self._mirror[0][0])
             self._mirror.append(entry)
             previous = entry[0]
+
+    @property
+    def quantities(self) -> tuple[str, ...]:
+        """The quantities of the first network's cell, which the heatmaps show."""
+        return interpret.scratch_cell(self.run.models[self.networks[0]]).QUANTITIES
 
     def status(self) -> dict:
         progress = self.run.progress()
@@ -112,26 +122,46 @@ class LiveChannel:
                 and self._clock() - self._heatmap_built_at >= self.heatmap_interval_s)
 
     def build_heatmaps(self) -> dict[str, bytes]:
-        """Trace the live model over the probe; one frame per quantity. Costs a
-        parameter copy and one trace (~10-40 ms at 256 units): run it off the
-        server's event loop."""
+        """Trace the live model over the probe: one frame per quantity of its
+        cell (the GRU's Z, R, H~, H; the LSTM's I, F, O, C~, C, H ...), and for
+        a GRU the units worth a look over the start of its training text.
+        Costs a parameter copy and a trace or two (~10-80 ms at 256 units):
+        run it off the server's event loop."""
         probe = self.probe
         network = self.networks[0]
         model = self.run.snapshot_model(network)
         at = {"epoch": self.run.epoch, "batch": self.run.batch, "network": network}
-        trace = interpret.readable_cell(model).trace(probe.indices.tolist())
-        chars = [interpret.decode([i], self.run.corpus.vocab)[0] if t in probe.unknown_positions
-                 else char for t, (i, char) in enumerate(zip(probe.indices, probe.chars))]
+        trace = interpret.scratch_cell(model).trace(probe.indices.tolist())
+        vocab = self.run.corpus.vocab
+        chars = [interpret.decode([i], vocab)[0] if t in probe.unknown_positions else char
+                 for t, (i, char) in enumerate(zip(probe.indices, probe.chars))]
         frames = {}
-        for quantity in interpret.QUANTITIES:
-            low, high = interpret.QUANTITY_RANGES[quantity]
-            frames[quantity] = heatmap_frame(self.generation, quantity,
-                                             getattr(trace, quantity), low, high, chars, at)
+        for quantity, values in trace.quantities.items():
+            low, high = interpret.quantity_range(quantity, values)
+            frames[quantity] = heatmap_frame(self.generation, quantity, values, low, high,
+                                             chars, at)
+        if isinstance(trace, GateTrace):
+            frames[NOTABLE] = self._notable_frame(model, at)
         with self._lock:
             self._heatmaps = frames
             self._heatmap_version = (at["epoch"], at["batch"], probe.text)
             self._heatmap_built_at = self._clock()
         return frames
+
+    def _notable_frame(self, model, at: dict) -> bytes:
+        """The units worth a look now, in sentences (they appear as it trains)."""
+        text = self.run.corpus.indices[:NOTABLE_CHARS]
+        found = interpret.notable_units(model, text, self.run.corpus.vocab)
+        findings = [{"unit": f.unit, "kind": f.kind, "sentence": f.sentence}
+                    for f in found.findings[:MAX_NOTABLE]]
+        return encode_frame({"kind": "notable", "generation": self.generation, "at": at,
+                             "chars": len(text), "findings": findings})
+
+    def notable(self) -> bytes | None:
+        """The latest units-worth-a-look frame (None before the first, or for
+        a cell without gates to read)."""
+        with self._lock:
+            return self._heatmaps.get(NOTABLE)
 
     def heatmap(self, quantity: str) -> bytes | None:
         """The latest heatmap frame of ``quantity`` (None before the first)."""

@@ -8,8 +8,9 @@ history; the payload, if any, is a zlib-compressed uint8 array (heatmaps).
 - ``delta``: the records written since the previous frame (``after`` ->
   ``cursor``), and the run's status. A viewer applies a delta only if its own
   cursor equals ``after``; a gap means it asks to resume, a repeat is ignored.
-- ``heatmap``: one quantity (Z, R, H~ or H) of the live model over the probe
-  text, quantised to 256 levels.
+- ``heatmap``: one quantity (Z, R, H~ or H; an LSTM's I, F, O, C~, C, H) of
+  the live model over the probe text, quantised to 256 levels;
+- ``notable``: the units worth a look now, in sentences with their numbers.
 
 Records travel as rows (lists) in the order of ``FIELDS[kind]``, with the
 network given by its index in the header's ``networks`` list: a batch record
@@ -87,9 +88,9 @@ def decode_frame(frame: bytes) -> tuple[dict, bytes]:
 
 def history_frame(kind: str, generation: str, after: int, cursor: int,
                   entries: list[tuple[int, str, dict]], networks: list[str],
-                  status: dict, fields: bool = False) -> bytes:
+                  status: dict, fields: bool = False, extra: dict | None = None) -> bytes:
     """A ``reset`` (``kind="reset"``, ``after`` 0) or ``delta`` frame holding
-    ``entries`` (seq, record kind, record) in order."""
+    ``entries`` (seq, record kind, record) in order; ``extra`` joins the header."""
     records = {name: [] for name in FIELDS}
     for _, record_kind, record in entries:
         records[record_kind].append(record_row(record_kind, record, networks))
@@ -98,7 +99,7 @@ def history_frame(kind: str, generation: str, after: int, cursor: int,
               "records": records}
     if fields:
         header["fields"] = {name: list(columns) for name, columns in FIELDS.items()}
-    return encode_frame(header)
+    return encode_frame(header | (extra or {}))
 
 
 def quantise(values: np.ndarray, low: float, high: float) -> np.ndarray:

@@ -18,10 +18,17 @@ class ViewerState:
         self.networks: list[str] = []
         self.records: dict[str, list[dict]] = {}
         self.heatmaps: dict[str, dict] = {}
+        self.notable: list[dict] = []
+        self.quantities: list[str] = []
         self.status: dict = {}
 
     def apply(self, frame: bytes) -> str:
         header, payload = decode_frame(frame)
+        if header["kind"] == "notable":
+            if header["generation"] != self.generation:
+                return "duplicate"
+            self.notable = header["findings"]
+            return "notable"
         if header["kind"] == "heatmap":
             if header["generation"] != self.generation:
                 return "duplicate"  # a heatmap of an older history
@@ -29,8 +36,9 @@ class ViewerState:
             return "heatmap"
         if header["kind"] == "reset":
             self.generation, self.networks = header["generation"], header["networks"]
+            self.quantities = header.get("quantities", [])
             self.records = {kind: [] for kind in header["records"]}
-            self.heatmaps = {}
+            self.heatmaps, self.notable = {}, []
             outcome = "reset"
         elif header["generation"] != self.generation or header["after"] > self.cursor:
             return "gap"

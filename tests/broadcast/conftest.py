@@ -15,7 +15,7 @@ def make_run(time_machine):
         values = dict(model="scratch", num_hiddens=8, batch_size=4, num_steps=5,
                       num_epochs=3, max_tokens=1000, device="cpu", seed=0)
         run_kwargs = {k: overrides.pop(k) for k in list(overrides)
-                      if k in ("sample_every", "max_batch_records")}
+                      if k in ("sample_every", "max_batch_records", "networks")}
         run = Run(TrainConfig(**(values | overrides)), time_machine.first(1000),
                   scratch_engine="scratch", **run_kwargs)
         runs.append(run)

@@ -93,7 +93,7 @@ def test_heatmaps_follow_the_model_and_are_rate_limited(make_run):
                           clock=lambda: clock[0])
     assert channel.heatmaps_due()
     frames = channel.build_heatmaps()
-    assert set(frames) == {"update_gate", "reset_gate", "candidate", "hidden"}
+    assert set(frames) == {"update_gate", "reset_gate", "candidate", "hidden", "notable"}
     viewer = ViewerState()
     viewer.apply(channel.catch_up(None, None))
     assert viewer.apply(channel.heatmap("hidden")) == "heatmap"
@@ -140,3 +140,22 @@ def test_a_change_of_state_without_new_records_still_reaches_the_viewer(make_run
     run.stop()  # no record is written, only the state moves on
     assert viewer.apply(channel.poll()) == "applied"
     assert viewer.status["state"] == "stopped" and "Stopped by its owner" in viewer.status["message"]
+
+
+def test_a_lab_run_shows_its_first_cells_quantities_and_the_units_worth_a_look(make_run):
+    run = make_run(networks=["lstm", "scratch"], num_epochs=3)
+    channel = LiveChannel(run, "the time traveller")
+    channel.poll()
+    viewer = ViewerState()
+    viewer.apply(channel.catch_up(None, None))
+    assert viewer.quantities == ["input_gate", "forget_gate", "output_gate", "candidate_memory",
+                                 "memory", "hidden"]
+    frames = channel.build_heatmaps()
+    assert set(frames) == set(viewer.quantities)  # an LSTM has no GRU gates to read units by
+    assert viewer.apply(frames["memory"]) == "heatmap"
+    gru = LiveChannel(make_run(num_hiddens=16, num_epochs=3), "the time traveller")
+    gru.poll()
+    gru_viewer = ViewerState()
+    gru_viewer.apply(gru.catch_up(None, None))
+    assert gru_viewer.apply(gru.build_heatmaps()["notable"]) == "notable"
+    assert isinstance(gru_viewer.notable, list)  # an untrained model: few or no findings
