@@ -1,7 +1,8 @@
 """The share panel: an address students can reach, as large text and a large
-QR code (segno, pure Python)."""
+QR code (segno, pure Python; a PNG, which every page element shows)."""
 from __future__ import annotations
 
+import io
 import ipaddress
 from dataclasses import dataclass
 
@@ -52,21 +53,22 @@ def share_address(path: str = "/", query: str = "") -> ShareAddress:
                         "this computer's address on its local network")
 
 
-def qr_svg(url: str, scale: int = 8) -> str:
-    """The URL as an inline SVG QR code (medium error correction)."""
-    return segno.make(url, error="m").svg_inline(scale=scale, border=2, dark="#000000",
-                                                 light="#ffffff")
+def qr_png(url: str, scale: int = 8) -> bytes:
+    """The URL as a PNG QR code (medium error correction, a quiet zone of 2)."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=scale, border=2)
+    return buffer.getvalue()
 
 
 def share_panel(address: ShareAddress, presenting: bool, title: str = "Follow along") -> None:
     """The link in large text and as a QR code; a plain warning when students
     cannot reach it."""
-    size = 14 if presenting else 7
     text = "2.4rem" if presenting else "1.35rem"
     st.markdown(f"**{title}**")
     st.html(f'<div style="font-size:{text};font-weight:600;word-break:break-all">'
-            f'{address.url}</div>'
-            f'<div style="margin-top:.5rem">{qr_svg(address.url, size)}</div>')
+            f'{address.url}</div>')
+    st.image(qr_png(address.url, 16 if presenting else 8), width=420 if presenting else 200,
+             caption=None)
     if address.reachable:
         st.caption(f"Open this on a laptop or phone on the same network ({address.note}).")
     else:

@@ -46,7 +46,7 @@ def test_the_sidebar_shows_the_run_and_its_share_link(registry):
     assert f"Run `{run.id}`" in texts(at.sidebar.markdown)
     assert "you are the owner" in texts(at.sidebar.markdown)
     shared = " ".join(element.proto.body for element in at.sidebar.get("html"))
-    assert f"?run={run.id}" in shared and "<svg" in shared  # the link and its QR code
+    assert f"?run={run.id}" in shared and at.sidebar.get("image")  # the link and its QR code
     viewer = new_app(run=run.id).run()
     assert "you are the viewer (read-only)" in texts(viewer.sidebar.markdown)
     at.button(key="stop").click().run()
