@@ -142,7 +142,7 @@ def reveal(model, probe, source: int, target: int) -> None:
     st.subheader("d2l's answer")
     st.markdown("\n".join(f"- {line}" for line in interpret.explain_answer(source, target)))
     result(model, probe, source, target, None, "ex_answer",
-           title=f"d2l's answer: what O_{target} depends on")
+           title=f"Answer: what O_{target} depends on")
     st.button("Put the answer in the boxes", key="ex_use_answer", on_click=fill,
               args=(interpret.d2l_answer(source, target), target))
 

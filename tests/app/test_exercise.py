@@ -68,7 +68,7 @@ def test_the_reveal_explains_and_verifies_the_answer(registry):
     assert_clean(at)
     explained = texts(at.markdown)
     assert "Step 2 (t′): R = 0" in explained and "Steps 3–7: Z = 1" in explained
-    answer = bar_texts(at, "d2l's answer: what O_7 depends on")
+    answer = bar_texts(at, "Answer: what O_7 depends on")
     assert answer.count("0") == 7
     assert "Only x_2 reaches the output at step 7" in texts(at.success)
     at.button(key="ex_use_answer").click().run()

@@ -5,33 +5,15 @@ then both pages on a phone (390×844), a laptop (1366×768) and a projector
 look at them. Skipped without chromium (as tests/test_browser.py is)."""
 from __future__ import annotations
 
-import os
-
-import pytest
-
-from tests.support.browser import (browser_page, chromium_missing_reason, screenshot, serve_app,
-                                   wait_connected)
+from tests.support.browser import browser_page, screenshot, wait_connected
+from tests.test_browser import app_url  # noqa: F401  (the app served, or the test skipped)
+from tests.test_browser import assert_no_exception as no_exception
 
 TINY = "hiddens=8&batch=4&steps=5&epochs=400&max_tokens=1000"
 TIMEOUT_MS = 90_000
 VIEWPORTS = {"phone": ({"width": 390, "height": 844}, True, ""),
              "laptop": ({"width": 1366, "height": 768}, False, ""),
              "projector": ({"width": 1920, "height": 1080}, False, "&present=true")}
-
-
-@pytest.fixture(scope="module")
-def app_url(data_cache, tmp_path_factory):
-    reason = chromium_missing_reason()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"the browser test must run in CI: {reason}")
-        pytest.skip(reason)
-    with serve_app(data_cache, tmp_path_factory.mktemp("streamlit") / "lab.log") as url:
-        yield url
-
-
-def no_exception(page) -> None:
-    assert page.locator('[data-testid="stException"]').count() == 0
 
 
 def chart_drawn(page, title: str) -> None:
@@ -102,7 +84,7 @@ def test_the_lab_and_the_exercise_on_a_phone_a_laptop_and_a_projector(app_url):
             wait_connected(view)
             chart_drawn(view, "What the output O_7 depends on")
             view.get_by_role("button", name="Reveal the answer").click()
-            chart_drawn(view, "d2l's answer")
+            chart_drawn(view, "Answer: what O_7 depends on")
             no_exception(view)
             screenshots(view, f"exercise-{name}", viewport)
             context.close()
