@@ -18,6 +18,10 @@ PAGES = [
     st.Page("app_pages/step.py", title="Step through the math", icon=":material/functions:",
             url_path="step"),
     st.Page("app_pages/explore.py", title="Explore", icon=":material/explore:", url_path="explore"),
+    st.Page("app_pages/lab.py", title="Lab: cells side by side", icon=":material/science:",
+            url_path="lab"),
+    st.Page("app_pages/exercise.py", title="Exercise: best gate values", icon=":material/quiz:",
+            url_path="exercise"),
 ]
 # Pages whose main view is the live component: the sidebar needs no live status there.
 LIVE_PAGES = {PAGES[0], PAGES[1]}

@@ -15,6 +15,7 @@ enlarges fonts on the finished figures (``fig.update_layout(font_size=...)``).
 from .curves import (CURVE_METRICS, MARKER_COLOUR, MAX_CURVE_POINTS, MAX_MARKERS, add_markers,
                      batch_loss_curve, downsample, epoch_curves, gradient_norm_figure,
                      snapshot_curve)
+from .dependence import dependence_bars, dependence_label
 from .diagram import DIAGRAM_NODES, DiagramEdge, diagram_edges, diagram_nodes, gate_diagram, node_text
 from .heatmaps import gate_panels, quantity_heatmap
 from .parity import FLOAT32_EPS, PARITY_COLOURS, PARITY_NAMES, ROUNDING_NAME, parity_figure
@@ -37,6 +38,7 @@ __all__ = [
     "ORDINALS", "log_prob_comparison", "top_k_strip",
     "saturation_scatter",
     "memory_reach_figure", "saliency_bars",
+    "dependence_bars", "dependence_label",
     "FLOAT32_EPS", "PARITY_COLOURS", "PARITY_NAMES", "ROUNDING_NAME", "parity_figure",
     "DIAGRAM_NODES", "DiagramEdge", "diagram_edges", "diagram_nodes", "gate_diagram", "node_text",
     "CURVE_METRICS", "MARKER_COLOUR", "MAX_CURVE_POINTS", "MAX_MARKERS", "add_markers", "batch_loss_curve", "downsample", "epoch_curves",
