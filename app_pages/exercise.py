@@ -109,23 +109,12 @@ def schedule_boxes(chars: list[str], target: int) -> StepSchedule:
     return StepSchedule(tuple(update), tuple(reset))
 
 
-def what_it_depends_on(dependence) -> str:
-    """The library's sentence, except where the output depends on every input
-    (it would end "exactly independent of the other 0")."""
-    total = len(dependence.dependence)
-    if len(dependence.depends_on) < total:
-        return dependence.describe()
-    top = int(dependence.dependence.argmax())
-    return (f"The output at step {dependence.target} depends on all {total} inputs; x_{top} "
-            f"has the largest share ({dependence.share[top]:.0%}).")
-
-
 def result(model, probe, source: int, target: int, schedule: StepSchedule | None,
            key: str, title: str | None = None) -> None:
     """The dependence bars, the sentence under them and the verdict."""
     check = interpret.check_schedule(model, probe.indices, source, target, schedule)
     show_chart(figures.dependence_bars(probe.chars, check.result, source, title), key=key)
-    st.markdown(what_it_depends_on(check.result))
+    st.markdown(check.result.describe())
     (st.success if check.passed else st.error)(check.describe())
     if not presenting():
         with st.expander("The gates the cell ran with"):

@@ -97,10 +97,15 @@ class GateDependence:
             return (f"The output at step {self.target} depends on none of the {total} inputs: "
                     f"the forced gates cut every path from the text to it.")
         top = int(used[np.argmax(self.dependence[used])])
+        largest = f"x_{top} has the largest share ({self.share[top]:.0%})"
+        if total == 1:
+            return f"The output at step {self.target} depends on its only input, x_0."
+        if len(used) == total:
+            return f"The output at step {self.target} depends on all {total} inputs; {largest}."
+        unused = total - len(used)
+        rest = (f"the other {unused}" if unused > 1 else "the remaining one")
         return (f"The output at step {self.target} depends on {len(used)} of the {total} "
-                f"inputs ({_steps(used)}); x_{top} has the largest share "
-                f"({self.share[top]:.0%}), and it is exactly independent of the other "
-                f"{total - len(used)}.")
+                f"inputs ({_steps(used)}); {largest}, and it is exactly independent of {rest}.")
 
 
 def gate_dependence(model: nn.Module, indices, target: int,
@@ -146,13 +151,16 @@ class ScheduleCheck:
     def describe(self) -> str:
         t, source = self.result.target, self.source
         if self.passed:
+            others = (f", and exactly 0.0 on each of the other {t} inputs" if t > 1 else
+                      ", and exactly 0.0 on the other input" if t == 1 else
+                      "; there is no other input yet")
             return (f"Only x_{source} reaches the output at step {t}: its dependence is "
-                    f"{self.result.dependence[source]:.3g}, and exactly 0.0 on each of the "
-                    f"other {t} inputs.")
+                    f"{self.result.dependence[source]:.3g}{others}.")
         problems = []
         if len(self.leaks):
             worst = int(self.leaks[np.argmax(self.result.dependence[self.leaks])])
-            problems.append(f"{len(self.leaks)} other inputs leak in ({_steps(self.leaks)}; "
+            verb = "inputs leak" if len(self.leaks) > 1 else "input leaks"
+            problems.append(f"{len(self.leaks)} other {verb} in ({_steps(self.leaks)}; "
                             f"x_{worst} the most, {self.result.share[worst]:.0%} of the total)")
         if not self.uses_source:
             problems.append(f"x_{source} itself does not reach it")

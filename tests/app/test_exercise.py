@@ -53,7 +53,7 @@ def test_a_wrong_schedule_is_flagged_with_the_input_that_leaks(registry):
     at.selectbox(key="ex_preset").set_value("d2l's answer").run()
     at.selectbox(key="ex_z_5").set_value("own").run()  # step 5 may now write
     assert_clean(at)
-    assert "Not yet: at step 7, 1 other inputs leak in (x_5; x_5 the most" in texts(at.error)
+    assert "Not yet: at step 7, 1 other input leaks in (x_5; x_5 the most" in texts(at.error)
     shown = bar_texts(at)
     assert shown[5] != "0" and shown[3] == shown[4] == shown[6] == shown[7] == "0"
 

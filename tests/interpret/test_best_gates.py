@@ -53,7 +53,7 @@ def test_one_wrong_step_lets_exactly_that_input_in(gru, text_indices):
     check = interpret.check_schedule(gru, text_indices, 5, 20, StepSchedule(tuple(update),
                                                                              answer.reset_gate))
     assert check.leaks.tolist() == [12] and check.uses_source and not check.passed
-    assert "1 other inputs leak in (x_12" in check.describe()
+    assert "1 other input leaks in (x_12" in check.describe()
     reset = list(answer.reset_gate)
     reset[5] = 0.5                         # the candidate at t' reads the old state too
     leaky = interpret.check_schedule(gru, text_indices, 5, 20,
@@ -93,6 +93,16 @@ def test_the_trace_shows_the_forced_gates_and_sentences_say_what_happened(text_i
     lines = interpret.explain_answer(4, 10)
     assert len(lines) == 3 and "Steps 0–3" in lines[0] and "R = 0" in lines[1]
     assert len(interpret.explain_answer(0, 0)) == 1
+
+
+def test_sentences_count_the_other_inputs_in_words(text_indices):
+    model = make_model("scratch", 28, 8, seed=0)
+    alone = interpret.check_schedule(model, text_indices, 0, 0)
+    assert alone.passed and alone.describe().endswith("; there is no other input yet.")
+    assert alone.result.describe() == "The output at step 0 depends on its only input, x_0."
+    assert "on the other input." in interpret.check_schedule(model, text_indices, 1, 1).describe()
+    free = interpret.gate_dependence(model, text_indices, 3)      # nothing forced
+    assert free.describe().startswith("The output at step 3 depends on all 4 inputs; x_")
 
 
 def test_bad_requests_are_refused(text_indices):
