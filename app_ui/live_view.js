@@ -10,8 +10,9 @@ const VIEWS = { update_gate: "Z (update)", reset_gate: "R (reset)", candidate: "
   memory: "C (memory cell)" }
 const GATE_SCALE = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"]
 const STATE_SCALE = ["#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#f7f7f7", "#d1e5f0", "#92c5de", "#4393c3", "#2166ac"]
-const COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
-const NAMES = { scratch: "from-scratch GRU", concise: "nn.GRU" }
+const COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+// Networks in words: gru_core.models.CELL_NAMES, sent with the component's data.
+const NAMES = {}
 const MAX_POINTS = 1500
 const SHOWN = { " ": "␣", "\ufffd": "\ufffd" }
 const instances = new WeakMap()
@@ -145,6 +146,7 @@ class Connection {
 
 function scale(colours) { return colours.map((c, i) => [i / (colours.length - 1), c]) }
 function name(network) { return NAMES[network] || network }
+function colour(i) { return COLOURS[i % COLOURS.length] }
 function fmtSeconds(s) {
   if (s === null || s === undefined || !isFinite(s)) return "–"
   s = Math.round(s)
@@ -157,11 +159,17 @@ function thin(xs, ys) {  // every n-th point and always the last, at most MAX_PO
   if (x[x.length - 1] !== xs[xs.length - 1]) { x.push(xs[xs.length - 1]); y.push(ys[ys.length - 1]) }
   return [x, y]
 }
-function layout(options, extra) {
+function layout(options, extra, entries, narrow) {
   const font = options.present ? 18 : 13
+  // Many entries (a lab's cells) or a phone: the legend goes under the plot, where
+  // it may take rows without squeezing the curves.
+  const below = entries > 4 || narrow
+  const legend = below ? { orientation: "h", x: 0, y: -0.2, yanchor: "top", font: { size: font - 1 } }
+    : { orientation: "h", x: 0, y: 1.01, yanchor: "bottom", font: { size: font - 1 } }
+  const height = (options.present ? 400 : 320) + (below ? 22 * Math.ceil(entries / (narrow ? 1 : 3)) : 0)
   return {
-    font: { size: font }, margin: { l: 60, r: 16, t: 34, b: 48 }, height: options.present ? 400 : 320,
-    showlegend: true, legend: { orientation: "h", x: 0, y: 1.01, yanchor: "bottom", font: { size: font - 1 } },
+    font: { size: font }, margin: { l: 60, r: 16, t: below ? 16 : 34, b: 48 }, height,
+    showlegend: true, legend,
     uirevision: "keep", paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#ffffff",
     xaxis: { gridcolor: "#eeeeee", zeroline: false }, yaxis: { gridcolor: "#eeeeee", zeroline: false },
     hovermode: "closest", ...extra,
@@ -376,7 +384,7 @@ class LiveView {
     const narrow = this.root.clientWidth < 600
     const config = { displaylogo: false, responsive: true, displayModeBar: narrow ? false : "hover",
       toImageButtonOptions: { format: "png", scale: 2, filename: `gru-explainer-${key}` } }
-    window.Plotly.react(div, data, layout(this.options, extraLayout), config)
+    window.Plotly.react(div, data, layout(this.options, extraLayout, data.length, narrow), config)
     if (!div.dataset.hooked) {  // keep the hovered point across live updates
       div.dataset.hooked = "1"
       div.on("plotly_hover", (event) => { const p = event.points[0]; this.hover[key] = { curveNumber: p.curveNumber, pointNumber: p.pointNumber } })
@@ -391,13 +399,13 @@ class LiveView {
       const x = rows.map((r) => r.epoch), y = rows.map((r) => r.perplexity)
       values.push(...y)
       data.push({ type: "scatter", mode: "lines", name: `${name(network)}: training`, x, y,
-        line: { color: COLOURS[i % 6], width: 3 }, hovertemplate: `${name(network)}, training<br>epoch %{x}: %{y:.3f}<extra></extra>` })
+        line: { color: colour(i), width: 3 }, hovertemplate: `${name(network)}, training<br>epoch %{x}: %{y:.3f}<extra></extra>` })
       const held = rows.filter((r) => r.heldout_perplexity !== null && r.heldout_perplexity !== undefined)
       if (held.length) {
         const hy = held.map((r) => r.heldout_perplexity)
         values.push(...hy)
         data.push({ type: "scatter", mode: "lines", name: `${name(network)}: held-out text`, x: held.map((r) => r.epoch), y: hy,
-          line: { color: COLOURS[i % 6], width: 3, dash: "dot" }, hovertemplate: `${name(network)}, held-out<br>epoch %{x}: %{y:.3f}<extra></extra>` })
+          line: { color: colour(i), width: 3, dash: "dot" }, hovertemplate: `${name(network)}, held-out<br>epoch %{x}: %{y:.3f}<extra></extra>` })
       }
     })
     const marks = lrMarks(viewer.records.lr_changes, "epoch")
@@ -408,7 +416,7 @@ class LiveView {
     const data = viewer.networks.map((network, i) => {
       const rows = viewer.records.batches.filter((r) => r.model === network)
       const [x, y] = thin(rows.map((r) => r.step), rows.map((r) => r.loss))
-      return { type: "scattergl", mode: "lines", name: name(network), x, y, line: { color: COLOURS[i % 6], width: 2 },
+      return { type: "scattergl", mode: "lines", name: name(network), x, y, line: { color: colour(i), width: 2 },
         hovertemplate: `${name(network)}<br>batch %{x}: %{y:.4f}<extra></extra>` }
     })
     this.react("loss", data, { xaxis: { title: { text: "batch" }, gridcolor: "#eee" },
@@ -422,7 +430,7 @@ class LiveView {
       values.push(...y)
       const clipped = rows.filter((r) => r.clipped)
       const share = rows.length ? Math.round(100 * clipped.length / rows.length) : 0
-      data.push({ type: "scattergl", mode: "lines", name: `${name(network)}`, x, y, line: { color: COLOURS[i % 6], width: 2 },
+      data.push({ type: "scattergl", mode: "lines", name: `${name(network)}`, x, y, line: { color: colour(i), width: 2 },
         hovertemplate: `${name(network)}<br>batch %{x}: ‖g‖ = %{y:.3f}<extra></extra>` })
       const [cx, cy] = thin(clipped.map((r) => r.step), clipped.map((r) => r.grad_norm))
       data.push({ type: "scattergl", mode: "markers", name: `clipped (${share}% of batches)`, x: cx, y: cy,
@@ -465,6 +473,7 @@ class LiveView {
 
 export default function (component) {
   const { parentElement, data, setTriggerValue } = component
+  Object.assign(NAMES, data.names || {})
   const root = parentElement.querySelector(".gru-live")
   let instance = instances.get(root)
   if (!instance) {

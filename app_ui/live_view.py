@@ -8,6 +8,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from gru_core.models import CELL_NAMES
+
 HERE = Path(__file__).parent
 _COMPONENT = st.components.v2.component(
     "gru_explainer_live_view",
@@ -25,5 +27,6 @@ def live_view(room: str, *, panels=("curves", "gates"), view: str = "hidden",
     state changes (for the owner's controls; viewers never rerun)."""
     view = view if "gates" in panels else "none"  # no heatmaps for a view without them
     return _COMPONENT(key=key, data={"room": room, "panels": list(panels), "view": view,
-                                     "present": present, "rerun_on_state": rerun_on_state},
+                                     "present": present, "rerun_on_state": rerun_on_state,
+                                     "names": CELL_NAMES},
                       on_state_change=lambda: None)
