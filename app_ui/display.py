@@ -37,9 +37,10 @@ def presentation_toggle() -> None:
         st.html(PRESENTATION_CSS)
 
 
-def show_chart(figure, key: str | None = None) -> None:
+def show_chart(figure, key: str | None = None, clickable: bool = False):
     """``st.plotly_chart`` with the app's conventions: full width, a PNG export
-    button, larger fonts in presentation mode."""
+    button, larger fonts in presentation mode. ``clickable``: a click selects a
+    point and reruns the page; returns the event (its ``selection``)."""
     figure = go.Figure(figure) if isinstance(figure, dict) else figure
     if not figure.data or presenting():
         figure = go.Figure(figure)  # a copy: the figure may be shared by other viewers
@@ -48,7 +49,11 @@ def show_chart(figure, key: str | None = None) -> None:
     if presenting():
         figure.update_layout(font_size=PRESENTATION_FONT_SIZE, margin_t=110)  # room: title + legend
     # theme=None: the figures carry their own projector-friendly template and fonts
+    if clickable:
+        return st.plotly_chart(figure, width="stretch", theme=None, config=PLOTLY_CONFIG, key=key,
+                               on_select="rerun", selection_mode="points")
     st.plotly_chart(figure, width="stretch", theme=None, config=PLOTLY_CONFIG, key=key)
+    return None
 
 
 def format_seconds(seconds: float | None) -> str:
