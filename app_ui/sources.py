@@ -17,6 +17,7 @@ from gru_core.assets import SHIPPED_MODELS, default_model
 from gru_core.checkpoint import Checkpoint
 from gru_core.config import D2L
 from gru_core.data import Cleanup, Corpus, Vocab
+from gru_core.interpret import comparison_texts
 from gru_core.models import make_model
 from gru_core.runs import Run, RunState
 from gru_core.training import network_of
@@ -238,3 +239,18 @@ def heldout_text(source: ModelSource, probe) -> tuple[list[int], str]:
         indices = corpus.indices[-HELDOUT_CHARS:]
         return indices, f"the last {len(indices):,} characters of {corpus.name} (trained on)"
     return list(probe.indices), "the probe text"
+
+
+def comparison(source: ModelSource, probe) -> tuple[list[int] | None, list[int], str]:
+    """(training text, held-out text, which is which in words) to measure an
+    intervention on: equal stretches of both (``interpret.comparison_texts``)
+    when the corpus holds text back; else no training text."""
+    corpus = source.corpus
+    _, where = heldout_text(source, probe)
+    if corpus is not None and corpus.heldout:
+        training, heldout = comparison_texts(corpus, HELDOUT_CHARS)
+        return (training.tolist(), heldout.tolist(),
+                f"Training text: the first {len(training):,} characters of {corpus.name}, "
+                f"which the model learnt from. Held-out text: {where}.")
+    indices, _ = heldout_text(source, probe)
+    return None, list(indices), f"Perplexity on {where}: there is no held-out text to compare."
