@@ -3,6 +3,7 @@ them) and the equivalence lab's parity figure."""
 from __future__ import annotations
 
 from gru_core.config import D2L
+from gru_core.interpret import RESET_AFTER_NOTE, RESET_BEFORE_NOTE, UPDATE_GATE_NOTE
 
 from .common import (assert_clean, figures_by_title, live_views, new_app, pushed, start_tiny_run,
                      texts, wait_until)
@@ -21,6 +22,30 @@ def test_compare_page_without_a_lockstep_run_runs_the_parity_lab(registry):
     names = " ".join(trace.get("name", "") for trace in parity["data"])
     assert "reset-after" in names and "reset-before" in names and "seed" not in names
     assert "seed" not in texts(at.markdown).replace(f"seed {D2L.seed}", "")
+
+
+def test_compare_page_words_agree_with_the_measured_rounding_line(registry):
+    at = new_app().run()
+    at.switch_page("app_pages/compare.py").run()
+    assert_clean(at)
+    said = texts(at.markdown)
+    assert "reset-after: within float32 rounding at every step" in said
+    assert "reset-before: up to" in said and "a different formula, not rounding" in said
+    helps = [metric.proto.help for metric in at.metric]
+    assert helps[0].startswith("Same formula") and helps[1].startswith("A different formula")
+    conventions = texts(at.caption)
+    for note in (RESET_BEFORE_NOTE, RESET_AFTER_NOTE, UPDATE_GATE_NOTE):
+        assert note in conventions
+
+
+def test_compare_page_says_why_nn_gru_learns_faster_with_the_measured_table(registry):
+    at = new_app().run()
+    at.switch_page("app_pages/compare.py").run()
+    assert_clean(at)
+    said = texts(at.markdown)
+    assert "**initialisation**" in said and "N(0, 0.01²)" in said and "U(−1/√n, 1/√n)" in said
+    assert "| 20 | 15.41 / 14.32 | 12.58 / 11.12 | 15.40 / 14.30 |" in said  # bench/results
+    assert "bench/compare_init.py" in texts(at.caption)
 
 
 def test_compare_page_overlays_a_lockstep_runs_two_networks(registry):
