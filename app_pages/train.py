@@ -312,6 +312,9 @@ st.title("Train a GRU")
 st.caption("d2l's GRU chapter, live: the same data pipeline, cell, SGD with gradient clipping "
            "and perplexity — trained in a background thread while you watch.")
 run = runs.followed_run()
+if run is None and not lecture_mode():
+    st.page_link("app_pages/start.py", label="New here? Start here: what the gates do, in "
+                 "three screens", icon=":material/school:")
 owned = runs.is_owner(run)
 may_set_up = not lecture_mode() or is_presenter()
 if may_set_up and (run is None or owned):

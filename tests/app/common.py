@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 REPO = Path(__file__).resolve().parents[2]
 APP = str(REPO / "navigation.py")
-PAGES = ["app_pages/train.py", "app_pages/gates.py", "app_pages/compare.py", "app_pages/step.py",
+PAGES = ["app_pages/start.py", "app_pages/train.py", "app_pages/gates.py", "app_pages/compare.py", "app_pages/step.py",
          "app_pages/explore.py"]
 # A run that trains an epoch in a fraction of a second on a shared core.
 TINY_RUN = {"hiddens": "8", "batch": "4", "steps": "5", "epochs": "400", "max_tokens": "1000"}
