@@ -20,18 +20,25 @@ INIT_RESULTS = REPO / "bench" / "results" / "compare_init.md"
 
 RESET_BEFORE_EQUATIONS = r"""
 \begin{aligned}
-\mathbf{R}_t &= \sigma(\mathbf{X}_t \mathbf{W}_{xr} + \mathbf{H}_{t-1}\mathbf{W}_{hr} + \mathbf{b}_r)\\
-\mathbf{Z}_t &= \sigma(\mathbf{X}_t \mathbf{W}_{xz} + \mathbf{H}_{t-1}\mathbf{W}_{hz} + \mathbf{b}_z)\\
-\tilde{\mathbf{H}}_t &= \tanh\!\big(\mathbf{X}_t \mathbf{W}_{xh} + {\color{#d62728}(\mathbf{R}_t \odot \mathbf{H}_{t-1})\,\mathbf{W}_{hh}} + \mathbf{b}_h\big)\\
-\mathbf{H}_t &= \mathbf{Z}_t \odot \mathbf{H}_{t-1} + (1 - \mathbf{Z}_t) \odot \tilde{\mathbf{H}}_t
+\mathbf{R}_t &= \sigma(\mathbf{X}_t \mathbf{W}_{xr} + \mathbf{H}_{t-1}\mathbf{W}_{hr}\\
+&\qquad + \mathbf{b}_r)\\
+\mathbf{Z}_t &= \sigma(\mathbf{X}_t \mathbf{W}_{xz} + \mathbf{H}_{t-1}\mathbf{W}_{hz}\\
+&\qquad + \mathbf{b}_z)\\
+\tilde{\mathbf{H}}_t &= \tanh\!\big(\mathbf{X}_t \mathbf{W}_{xh} + \mathbf{b}_h\\
+&\qquad + {\color{#d62728}(\mathbf{R}_t \odot \mathbf{H}_{t-1})\,\mathbf{W}_{hh}}\big)\\
+\mathbf{H}_t &= \mathbf{Z}_t \odot \mathbf{H}_{t-1}\\
+&\quad + (1 - \mathbf{Z}_t) \odot \tilde{\mathbf{H}}_t
 \end{aligned}
 """
 
 RESET_AFTER_EQUATIONS = r"""
 \begin{aligned}
-r_t &= \sigma(W_{ir} x_t + b_{ir} + W_{hr} h_{t-1} + b_{hr})\\
-z_t &= \sigma(W_{iz} x_t + b_{iz} + W_{hz} h_{t-1} + b_{hz})\\
-n_t &= \tanh\!\big(W_{in} x_t + b_{in} + {\color{#d62728} r_t \odot (W_{hn} h_{t-1} + b_{hn})}\big)\\
+r_t &= \sigma(W_{ir} x_t + b_{ir}\\
+&\qquad + W_{hr} h_{t-1} + b_{hr})\\
+z_t &= \sigma(W_{iz} x_t + b_{iz}\\
+&\qquad + W_{hz} h_{t-1} + b_{hz})\\
+n_t &= \tanh\!\big(W_{in} x_t + b_{in}\\
+&\qquad + {\color{#d62728} r_t \odot (W_{hn} h_{t-1} + b_{hn})}\big)\\
 h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}
 \end{aligned}
 """
@@ -61,20 +68,26 @@ def why_faster() -> None:
         "in every unit, and (R ⊙ H)W = R ⊙ (HW) when R is the same everywhere.")
     table = measured_table()
     if table:
-        st.markdown(table)
+        st.dataframe(table, hide_index=True, width="stretch")
         st.caption(f"Measured by `bench/compare_init.py` ({INIT_RESULTS.relative_to(REPO)}): "
-                   f"training perplexity / held-out perplexity, d2l's settings, identical "
-                   f"batches. A live run of nn.GRU from d2l's weights is not offered here yet.")
+                   f"training perplexity / held-out perplexity by epoch, d2l's settings, "
+                   f"identical batches. A live run of nn.GRU from d2l's weights is not offered "
+                   f"here yet.")
 
 
-def measured_table() -> str | None:
-    """The table of bench/results/compare_init.md, or None when it is missing."""
+def measured_table() -> list[dict] | None:
+    """The rows of bench/results/compare_init.md's table (by column name), or
+    None when the file is missing."""
     try:
         lines = INIT_RESULTS.read_text(encoding="utf-8").splitlines()
     except OSError:
         return None
-    rows = [line for line in lines if line.startswith("|")]
-    return "\n".join(rows) if rows else None
+    cells = [[cell.strip() for cell in line.strip().strip("|").split("|")]
+             for line in lines if line.startswith("|") and not line.startswith("|---")]
+    if len(cells) < 2:
+        return None
+    header, *rows = cells
+    return [dict(zip(header, row)) for row in rows]
 
 
 def formulations() -> None:

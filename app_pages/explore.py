@@ -123,7 +123,7 @@ def training_view(source, probe) -> None:
                 key="snap_saturation")
         show_chart(figures.gate_panels(trace, probe.chars, None, probe.unknown_positions,
                                        title=f"Gates and states at epoch {epoch}"),
-                   key="snap_panels")
+                   key="snap_panels", wide=True)
 
     over_time()
 

@@ -4,7 +4,7 @@ up close (click a heatmap cell to open it)."""
 import streamlit as st
 
 import app_server
-from app_ui.display import presenting, show_chart
+from app_ui.display import presenting, show_chart, wide_box
 from app_ui.live_view import live_view
 from app_ui.probe import position_picker, probe_page, unit_picker
 from app_ui.runs import is_owner
@@ -30,12 +30,14 @@ def heatmaps(source, probe, trace, found) -> None:
     with right:
         start = window_start(len(probe.chars))
     order = unit_order(trace, order_by, found)
-    event = show_chart(figures.clickable_cells(figures.gate_panels(
-        trace, probe.chars, order, probe.unknown_positions, window_start=start)),
-        key="gate_panels", clickable=True)
+    with wide_box("gates"):  # on a phone both scroll sideways together, columns aligned
+        event = show_chart(figures.clickable_cells(figures.gate_panels(
+            trace, probe.chars, order, probe.unknown_positions, window_start=start)),
+            key="gate_panels", clickable=True)
+        show_chart(figures.top_k_strip(probe.chars, interpret.top_k(trace, source.vocab, k=5),
+                                       probe.unknown_positions, window_start=start),
+                   key="top_k")
     apply_click(event)
-    show_chart(figures.top_k_strip(probe.chars, interpret.top_k(trace, source.vocab, k=5),
-                                   probe.unknown_positions, window_start=start), key="top_k")
     st.caption("Click a cell to open that unit at that character below. The strip: the "
                "model's five likeliest next characters after each character, in the same "
                "columns as the heatmaps.")

@@ -15,7 +15,7 @@ from gru_core.assets import default_model
 from gru_core.interpret import DEFAULT_PROBE
 
 SCREENS = ("One character, two gates", "One unit worth a look", "Watch it learn")
-AT_CHAR = 4   # the space after "the time": a word ends, the state must decide what to keep
+AT_CHAR = 8   # the space after "the time": a word ends, the state must decide what to keep
 
 
 def screen() -> int:
@@ -52,7 +52,7 @@ def two_gates(source, probe, trace, unit: int) -> None:
     z, r = details.update.value, details.reset.value
     st.markdown(f"A GRU reads text one character at a time and keeps a **state** H: "
                 f"{source.model.num_hiddens} numbers between −1 and +1. Here it has read "
-                f"“{probe.text[:t + 1]}” and now reads **'{figures.display_char(details.char)}'**. "
+                f"“{probe.text[:t]}” and now reads **'{figures.display_char(details.char)}'**. "
                 f"Look at unit {unit}:")
     st.html(figures.colored_text_html(probe.chars[:40], trace.hidden[:40, unit], "hidden",
                                       highlight=t, label=f"H[{unit}]"))

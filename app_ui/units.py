@@ -32,8 +32,8 @@ def notable(source: ModelSource, probe) -> tuple[interpret.NotableUnits, str]:
 
 
 def units_panel(found: interpret.NotableUnits, where: str, key: str = "worth") -> None:
-    """"Units worth a look": one line per finding, each with a button that
-    opens that unit in the views below."""
+    """"Units worth a look": one line per finding, then a row of the units
+    found: picking one opens it in the views below."""
     with st.container(border=True):
         st.markdown("**Units worth a look**")
         if not found.findings:
@@ -41,13 +41,18 @@ def units_panel(found: interpret.NotableUnits, where: str, key: str = "worth") -
                        f"position in a word, and no gate sits at a rail — as an untrained "
                        f"model's units do not. Train the model, or pick the book model.")
             return
-        for index, finding in enumerate(found.findings):
-            left, right = st.columns([6, 1], vertical_alignment="center")
-            left.markdown(f"*{finding.kind}* — {finding.sentence}")
-            right.button("Open", key=f"{key}_{index}", on_click=open_unit,
-                         args=(finding.unit,), help=f"Show unit {finding.unit} below.")
+        st.markdown("\n".join(f"- *{finding.kind}* — {finding.sentence}"
+                               for finding in found.findings))
+        st.pills("Open one below", found.units, key=key, format_func=lambda u: f"unit {u}",
+                 on_change=_open_picked, args=(key,),
+                 help="Shows that unit in the one-unit view and puts it in the link.")
         st.caption(f"Found in {where} ({found.num_chars:,} characters): each unit tested "
                    f"against spaces, vowels, the position in a word and its gates' rails.")
+
+
+def _open_picked(key: str) -> None:
+    if st.session_state.get(key) is not None:
+        open_unit(st.session_state[key])
 
 
 def open_unit(unit: int, t: int | None = None) -> None:

@@ -37,7 +37,8 @@ def plot_specs(at) -> list[dict]:
 
 
 def title_of(spec: dict) -> str:
-    return spec["layout"].get("title", {}).get("text", "")
+    """The chart's title as one line (the page wraps long titles for phones)."""
+    return spec["layout"].get("title", {}).get("text", "").replace("<br>", " ")
 
 
 def figures_by_title(at) -> dict[str, dict]:

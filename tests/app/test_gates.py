@@ -2,7 +2,7 @@
 user types (unknown characters marked, an empty probe explained)."""
 from __future__ import annotations
 
-from gru_core.figures import CHAR_WINDOW
+from gru_core.figures import CHAR_WINDOW, clickable_cells, clicked_cell, gate_panels
 from gru_core.interpret import MAX_PROBE_CHARS
 
 from .common import assert_clean, figures_by_title, new_app, plot_specs, texts
@@ -33,12 +33,13 @@ def test_units_worth_a_look_lead_the_default_order_and_open_with_a_click(registr
     assert "**Units worth a look**" in said
     first = at.session_state["source"]
     assert first == "book"
-    found = [line for line in said.splitlines() if line.startswith("*word boundary* — unit ")]
+    found = [line for line in said.splitlines() if line.startswith("- *word boundary* — unit ")]
     assert found, said  # the book model's units found in its held-out text
     unit = int(found[0].split("unit ")[1].split(":")[0])
     rows = plot_specs(at)[0]["data"][3]["y"]  # H's rows: the units worth a look first
     assert rows[0] == f"unit {unit}" and at.segmented_control(key="order").value == "grouped"
-    at.button(key="worth_0").click().run()
+    picker, = [group for group in at.get("button_group") if group.key == "worth"]
+    picker.set_value(unit).run()
     assert_clean(at)
     assert at.number_input(key="unit").value == unit
     link, = [p.proto for p in at.get("page_link") if p.proto.page == "step"]
@@ -87,3 +88,25 @@ def test_the_probe_box_takes_the_library_limit(registry):
     at = new_app().run()
     at.switch_page("app_pages/gates.py").run()
     assert at.text_input(key="probe").proto.max_chars == MAX_PROBE_CHARS
+
+
+def test_a_clicked_cell_is_read_from_the_selection_however_plotly_sends_its_row(time_machine):
+    """The click layer's customdata rows reach Python as lists or, from typed
+    arrays, as {"0": t, "1": unit, "2": value}; a point without one is no cell."""
+    assert clicked_cell([{"customdata": [12, 7, 0.5]}]) == (12, 7)
+    assert clicked_cell([{"customdata": {"0": 12.0, "1": 7.0, "2": -0.4}}]) == (12, 7)
+    assert clicked_cell([{"x": 3, "y": 4}]) is None and clicked_cell([]) is None
+    from gru_core.interpret import encode_probe, readable_cell
+    from gru_core.models import make_model
+    probe = encode_probe("the time traveller", time_machine.vocab)
+    trace = readable_cell(make_model("scratch", len(time_machine.vocab), 8, "cpu", 0)).trace(
+        list(probe.indices))
+    figure = clickable_cells(gate_panels(trace, probe.chars, [3, 1, 2, 0, 4, 5, 6, 7]))
+    layer = figure.data[7]   # over H: one point per cell, (t, unit, H) in its customdata
+    assert layer.type == "scatter" and len(layer.x) == 8 * len(probe.chars)
+    row = list(layer.customdata[8 * 0 + 5])  # row 0 of the panel (unit 3), character 5
+    assert row[:2] == [5, 3] and abs(row[2] - trace.hidden[5, 3]) < 1e-6
+    # past max_points cells every k-th row gets a point (a click in Streamlit selected
+    # nothing with 61,440 of them): 4 panels × 8 units × 18 characters over 200 → k = 3
+    thinned = clickable_cells(gate_panels(trace, probe.chars), max_points=200)
+    assert [len(layer.x) for layer in thinned.data[4:]] == [3 * len(probe.chars)] * 4

@@ -25,15 +25,15 @@ def test_the_first_screen_shows_z_and_r_at_one_character_with_the_models_numbers
     assert "The book model" in texts(at.info)
     z, r = (float(metric.value) for metric in at.metric)
     assert [metric.label for metric in at.metric] == ["Update gate Z", "Reset gate R"]
-    # the numbers are the model's: the book model's trace at t = 4 for the unit shown
+    # the numbers are the model's: the book model's trace at t = 8 for the unit shown
     from app_ui.checkpoints import shipped_checkpoint
     checkpoint, _ = shipped_checkpoint("book")
     probe = interpret.encode_probe(DEFAULT_PROBE, checkpoint.vocab)
     trace = interpret.readable_cell(checkpoint.model).trace(list(probe.indices))
     unit = int(links(at)["step"].split("unit=")[1].split("&")[0])
-    assert (z, r) == (round(float(trace.update_gate[4, unit]), 3),
-                      round(float(trace.reset_gate[4, unit]), 3))
-    assert "t=4" in links(at)["step"] and "source=Book+model" in links(at)["step"]
+    assert (z, r) == (round(float(trace.update_gate[8, unit]), 3),
+                      round(float(trace.reset_gate[8, unit]), 3))
+    assert "t=8" in links(at)["step"] and "source=Book+model" in links(at)["step"]
     assert at.button(key="tour_back").disabled
 
 

@@ -85,8 +85,8 @@ def plot_points(page, title: str) -> int:
         }""", title)
 
 
-def screenshot(page, name: str, folder: Path = SCREENSHOTS) -> Path:
+def screenshot(page, name: str, folder: Path = SCREENSHOTS, timeout_ms: int = 90_000) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=True, timeout=timeout_ms)
     return path
