@@ -68,7 +68,10 @@ def why_faster() -> None:
         "in every unit, and (R ⊙ H)W = R ⊙ (HW) when R is the same everywhere.")
     table = measured_table()
     if table:
-        st.dataframe(table, hide_index=True, width="stretch")
+        if presenting():  # a table's cells take the projector's font; a data grid's do not
+            st.table(table)
+        else:
+            st.dataframe(table, hide_index=True, width="stretch")
         st.caption(f"Measured by `bench/compare_init.py` ({INIT_RESULTS.relative_to(REPO)}): "
                    f"training perplexity / held-out perplexity by epoch, d2l's settings, "
                    f"identical batches. A live run of nn.GRU from d2l's weights is not offered "

@@ -24,6 +24,8 @@ PRESENTATION_CSS = """
 [data-testid="stMain"] [data-testid="stCode"] pre { font-size: 1.5rem !important; }
 [data-testid="stSidebar"] div[style*="word-break:break-all"] { font-size: 2rem !important; }
 [data-testid="stSidebar"] p, [data-testid="stSidebar"] label { font-size: 1.15rem !important; }
+[data-testid="stMain"] [data-testid="stTable"] td,
+[data-testid="stMain"] [data-testid="stTable"] th { font-size: 1.25rem !important; }
 </style>
 """
 # Every page, every size: wide charts (the heatmaps) keep a usable width on a

@@ -14,8 +14,8 @@ import re
 
 import pytest
 
-from tests.support.browser import (browser_page, chromium_missing_reason, screenshot, serve_app,
-                                   wait_connected, wait_script_idle)
+from tests.support.browser import (browser_page, screenshot, served_or_skipped, wait_connected,
+                                   wait_script_idle)
 
 TIMEOUT_MS = 90_000
 MIN_COLUMN_PX = 9     # a character column of a heatmap, at least
@@ -76,13 +76,8 @@ LAYOUT_PROBLEMS = """() => {
 
 @pytest.fixture(scope="module")
 def app_url(data_cache, tmp_path_factory):
-    reason = chromium_missing_reason()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"the layout test must run in CI: {reason}")
-        pytest.skip(reason)
     log = tmp_path_factory.mktemp("streamlit") / "layouts.log"
-    with serve_app(data_cache, log) as url:
+    with served_or_skipped(data_cache, log, "layout test") as url:
         yield url
 
 

@@ -32,6 +32,15 @@ def assert_clean(at: AppTest) -> None:
     assert not at.exception, [e.message for e in at.exception]
 
 
+def open_page(page: str, **query) -> AppTest:
+    """``page`` (e.g. "app_pages/gates.py") opened from a URL with ``query``,
+    drawn without an exception."""
+    at = new_app(**query).run()
+    at.switch_page(page).run()
+    assert_clean(at)
+    return at
+
+
 def plot_specs(at) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 

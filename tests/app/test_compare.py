@@ -5,8 +5,8 @@ from __future__ import annotations
 from gru_core.config import D2L
 from gru_core.interpret import RESET_AFTER_NOTE, RESET_BEFORE_NOTE, UPDATE_GATE_NOTE
 
-from .common import (assert_clean, figures_by_title, live_views, new_app, pushed, start_tiny_run,
-                     texts, wait_until)
+from .common import (assert_clean, figures_by_title, live_views, new_app, open_page, pushed,
+                     start_tiny_run, texts, wait_until)
 
 
 def test_compare_page_without_a_lockstep_run_runs_the_parity_lab(registry):
@@ -25,9 +25,7 @@ def test_compare_page_without_a_lockstep_run_runs_the_parity_lab(registry):
 
 
 def test_compare_page_words_agree_with_the_measured_rounding_line(registry):
-    at = new_app().run()
-    at.switch_page("app_pages/compare.py").run()
-    assert_clean(at)
+    at = open_page("app_pages/compare.py")
     said = texts(at.markdown)
     assert "reset-after: within float32 rounding at every step" in said
     assert "reset-before: up to" in said and "a different formula, not rounding" in said
@@ -39,9 +37,7 @@ def test_compare_page_words_agree_with_the_measured_rounding_line(registry):
 
 
 def test_compare_page_says_why_nn_gru_learns_faster_with_the_measured_table(registry):
-    at = new_app().run()
-    at.switch_page("app_pages/compare.py").run()
-    assert_clean(at)
+    at = open_page("app_pages/compare.py")
     said = texts(at.markdown)
     assert "**initialisation**" in said and "N(0, 0.01²)" in said and "U(−1/√n, 1/√n)" in said
     table = at.dataframe[0].value  # bench/results/compare_init.md, as measured
@@ -62,3 +58,9 @@ def test_compare_page_overlays_a_lockstep_runs_two_networks(registry):
     assert "the live run's nn.GRU" in texts(at.markdown)
     at.switch_page("app_pages/train.py").run()
     at.button(key="stop").click().run()
+
+
+def test_on_a_projector_the_measured_table_is_a_table_in_the_large_font(registry):
+    at = open_page("app_pages/compare.py", present="true")
+    assert not at.dataframe and at.table  # a data grid would keep its small font
+    assert 'stTable' in "".join(e.proto.body for e in at.get("html"))

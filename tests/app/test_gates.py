@@ -5,7 +5,7 @@ from __future__ import annotations
 from gru_core.figures import CHAR_WINDOW, clickable_cells, clicked_cell, gate_panels
 from gru_core.interpret import MAX_PROBE_CHARS
 
-from .common import assert_clean, figures_by_title, new_app, plot_specs, texts
+from .common import assert_clean, figures_by_title, new_app, open_page, plot_specs, texts
 
 
 def test_gates_page_draws_four_heatmaps_and_the_unit_view(registry):
@@ -26,9 +26,7 @@ def test_gates_page_draws_four_heatmaps_and_the_unit_view(registry):
 
 
 def test_units_worth_a_look_lead_the_default_order_and_open_with_a_click(registry):
-    at = new_app().run()
-    at.switch_page("app_pages/gates.py").run()
-    assert_clean(at)
+    at = open_page("app_pages/gates.py")
     said = texts(at.markdown)
     assert "**Units worth a look**" in said
     first = at.session_state["source"]
@@ -49,9 +47,7 @@ def test_units_worth_a_look_lead_the_default_order_and_open_with_a_click(registr
 
 
 def test_a_fresh_model_has_no_units_worth_a_look_and_says_why(registry):
-    at = new_app(source="Fresh model").run()
-    at.switch_page("app_pages/gates.py").run()
-    assert_clean(at)
+    at = open_page("app_pages/gates.py", source="Fresh model")
     assert "No unit stands out" in texts(at.caption)
 
 

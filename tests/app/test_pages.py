@@ -61,3 +61,15 @@ def test_every_probe_page_takes_one_character_and_the_longest_probe(registry, pa
         assert "Checked: these numbers reproduce" in texts(at.success)
         if text == "a":
             assert "Position t = 0: the text has one character." in texts(at.caption)
+
+
+def test_presentation_mode_enlarges_equations_the_sample_box_and_the_share_link(registry):
+    styles = lambda at: "".join(e.proto.body for e in at.get("html"))  # noqa: E731
+    at = new_app(present="true").run()
+    css = styles(at)
+    for enlarged in (".katex-display > .katex", '[data-testid="stCode"] code',
+                     '[data-testid="stSidebar"] div[style*="word-break:break-all"]'):
+        assert enlarged in css, enlarged
+    plain = styles(new_app().run())
+    assert "katex-display > .katex" not in plain
+    assert 'st-key-wide_' in plain  # heatmaps scroll sideways on phones, presenting or not

@@ -5,14 +5,11 @@ from __future__ import annotations
 from gru_core import interpret
 from gru_core.interpret import DEFAULT_PROBE
 
-from .common import assert_clean, new_app, start_tiny_run, texts, wait_until
+from .common import assert_clean, new_app, open_page, start_tiny_run, texts, wait_until
 
 
 def open_start(**query):
-    at = new_app(**query).run()
-    at.switch_page("app_pages/start.py").run()
-    assert_clean(at)
-    return at
+    return open_page("app_pages/start.py", **query)
 
 
 def links(at) -> dict[str, str]:

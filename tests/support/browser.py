@@ -38,6 +38,20 @@ def serve_app(data_dir: Path, log_path: Path, env: dict | None = None):
 
 
 @contextlib.contextmanager
+def served_or_skipped(data_dir: Path, log_path: Path, what: str, env: dict | None = None):
+    """``serve_app`` for a browser test: skipped here without chromium, failed
+    in CI (which installs it)."""
+    import pytest
+    reason = chromium_missing_reason()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"the {what} must run in CI: {reason}")
+        pytest.skip(reason)
+    with serve_app(data_dir, log_path, env) as url:
+        yield url
+
+
+@contextlib.contextmanager
 def browser_page(width: int = 1500, height: int = 1000):
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
