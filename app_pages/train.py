@@ -313,8 +313,8 @@ st.caption("d2l's GRU chapter, live: the same data pipeline, cell, SGD with grad
            "and perplexity — trained in a background thread while you watch.")
 run = runs.followed_run()
 if run is None and not lecture_mode():
-    st.page_link("app_pages/start.py", label="New here? Start here: what the gates do, in "
-                 "three screens", icon=":material/school:")
+    st.page_link("app_pages/start.py", label="New here? Start here", icon=":material/school:",
+                 help="What the gates do, in three screens, on a trained model's numbers.")
 owned = runs.is_owner(run)
 may_set_up = not lecture_mode() or is_presenter()
 if may_set_up and (run is None or owned):
