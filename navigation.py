@@ -10,6 +10,8 @@ from app_ui.sidebar import sidebar_run_status
 st.set_page_config(page_title="GRU Explainer", page_icon="🔁", layout="wide")
 
 PAGES = [
+    st.Page("app_pages/start.py", title="Start here", icon=":material/school:",
+            url_path="start"),
     st.Page("app_pages/train.py", title="Train", icon=":material/model_training:",
             url_path="train", default=True),
     st.Page("app_pages/gates.py", title="Gates", icon=":material/grid_on:", url_path="gates"),
@@ -24,7 +26,7 @@ PAGES = [
             url_path="exercise"),
 ]
 # Pages whose main view is the live component: the sidebar needs no live status there.
-LIVE_PAGES = {PAGES[0], PAGES[1]}
+LIVE_PAGES = {PAGES[1], PAGES[2]}
 
 page = st.navigation(PAGES)
 with st.sidebar:

@@ -10,11 +10,10 @@ import streamlit as st
 from app_ui.display import NETWORK_NAMES, show_chart
 from app_ui.probe import encode, probe_text, probe_trace
 from app_ui.runs import followed_run
-from app_ui.sources import (HELDOUT_CHARS, SOURCE_TITLES, corpus_stretch, fresh_source_like,
-                            heldout_text, resolve_source, source_picker)
+from app_ui.sources import (SOURCE_TITLES, comparison, corpus_stretch, fresh_source_like,
+                            resolve_source, source_picker)
 from gru_core import figures, interpret
-from gru_core.config import D2L
-from gru_core.models import GateTrace, model_from_weights
+from gru_core.models import NO_CLAMP, GateTrace, model_from_weights
 
 VIEWS = {"saturation": "Gate saturation", "training": "Gates over training",
          "saliency": "Saliency", "search": "Unit search", "intervene": "Interventions",
@@ -22,7 +21,6 @@ VIEWS = {"saturation": "Gate saturation", "training": "Gates over training",
 SEARCH_QUANTITIES = {"hidden": "H (state)", "update_gate": "Z (update)",
                      "reset_gate": "R (reset)"}
 GATE_CHOICES = {"update_gate": "Z (update gate)", "reset_gate": "R (reset gate)"}
-PERPLEXITY_TEXTS = {"heldout": "held-out text", "training": "training text"}
 REACH_CHARS = 200      # text for the memory-reach curve (each position needs 40 characters of past)
 PLAY_INTERVAL_S = 1.5
 
@@ -64,9 +62,10 @@ def corpus_matches(key: str, stretch: str, units: tuple, threshold: float, quant
 
 
 @st.cache_resource(show_spinner="Running the clamped model…", max_entries=16)
-def intervention(key: str, probe_text: str, clamp_key: str, heldout: str, _model, _probe,
-                 _vocab, _clamp, _heldout):
-    return interpret.intervene(_model, _probe, _vocab, _clamp, _heldout)
+def intervention(key: str, probe_text: str, clamp_key: str, texts: str, _model, _probe,
+                 _vocab, _clamp, _heldout, _training):
+    return interpret.intervene(_model, _probe, _vocab, _clamp, _heldout,
+                               training_indices=_training)
 
 
 # ---------------------------------------------------------------- views
@@ -77,8 +76,10 @@ def saturation_view(source, probe) -> None:
                 "text — Karpathy, Johnson & Fei-Fei (2015). Units on the diagonal are always "
                 "saturated: they act as switches.")
     left, middle, right = st.columns(3)
-    num_chars = bound(left.select_slider, "Characters of text", [1000, 2000, 5000, 10000],
-                      value=5000, key="sat_chars")
+    num_chars = 5000
+    if source.corpus is not None:  # without one the probe is the text: nothing to choose
+        num_chars = bound(left.select_slider, "Characters of text", [1000, 2000, 5000, 10000],
+                          value=5000, key="sat_chars")
     low = bound(middle.slider, "Shut below", 0.0, 0.5, 0.1, 0.01, key="sat_low")
     high = bound(right.slider, "Open above", 0.5, 1.0, 0.9, 0.01, key="sat_high")
     indices, where = corpus_stretch(source, num_chars, probe)
@@ -109,9 +110,9 @@ def training_view(source, probe) -> None:
         model = snapshot_model(source.identity, epoch, snapshot["state_dict"])
         left, right = st.columns(2)
         with left:
-            if source.history:
-                curve = figures.epoch_curves({NETWORK_NAMES[source.network]: source.history})
-                show_chart(figures.add_markers(curve, [(epoch, f"epoch {epoch}")]),
+            if source.history:  # the slider's epochs as ticks, the one shown highlighted
+                show_chart(figures.snapshot_curve(source.history, epochs, epoch,
+                                                  NETWORK_NAMES[source.network]),
                            key="snap_curve")
             else:
                 st.caption("No per-epoch history for this model.")
@@ -122,7 +123,7 @@ def training_view(source, probe) -> None:
                 key="snap_saturation")
         show_chart(figures.gate_panels(trace, probe.chars, None, probe.unknown_positions,
                                        title=f"Gates and states at epoch {epoch}"),
-                   key="snap_panels")
+                   key="snap_panels", wide=True)
 
     over_time()
 
@@ -246,21 +247,20 @@ def intervene_view(source, probe) -> None:
             st.info("Choose at least one unit to clamp.")
             return
     clamp = interpret.make_clamp(source.model.num_hiddens, gate, value, units)
-    measured_on = bound(st.segmented_control, "Perplexity on", list(PERPLEXITY_TEXTS),
-                        default="heldout", required=True, format_func=PERPLEXITY_TEXTS.get,
-                        key="clamp_text")
-    heldout, where = (heldout_text(source, probe) if measured_on == "heldout"
-                      else corpus_stretch(source, HELDOUT_CHARS, probe))
-    result = intervention(source.key, probe.text, repr(clamp), where, source.model,
-                          probe.indices, source.vocab, clamp, heldout)
+    training, heldout, texts = comparison(source, probe)
+    result = intervention(source.key, probe.text, repr(clamp), texts, source.model,
+                          probe.indices, source.vocab, clamp, heldout, training)
     base, clamped = result.baseline, result.clamped
-    columns = st.columns(2)
-    columns[0].metric("Perplexity, unclamped", f"{base.perplexity:.2f}")
-    columns[1].metric("Perplexity, clamped", f"{clamped.perplexity:.2f}",
-                      delta=f"{clamped.perplexity - base.perplexity:+.2f}", delta_color="inverse")
-    st.caption(f"Perplexity on {where}. A model that memorised a short training text (d2l "
-               f"trains on {D2L.max_tokens:,} characters) does far worse on text it has not "
-               f"seen.")
+    rows = [("held-out text", base.perplexity, clamped.perplexity)]
+    if training is not None:
+        rows.insert(0, ("training text", base.training_perplexity, clamped.training_perplexity))
+    for name, before, after in rows:
+        columns = st.columns(2)
+        columns[0].metric(f"Perplexity on the {name}, unclamped", f"{before:.2f}")
+        columns[1].metric(f"Perplexity on the {name}, clamped", f"{after:.2f}",
+                          delta=f"{after - before:+.2f}", delta_color="inverse")
+    st.markdown(result.summary)
+    st.caption(texts)
     show_chart(figures.log_prob_comparison(
         probe.chars, {"unclamped": base.next_log_probs, "clamped": clamped.next_log_probs}),
         key="clamp_log_probs")
@@ -269,10 +269,15 @@ def intervene_view(source, probe) -> None:
             st.markdown(f"**{title}** — greedy continuation of the probe:")
             st.code(side.sample if side.sample.strip() else side.sample.replace(" ", "␣"),
                     language=None, wrap_lines=True)
+            side_clamp = clamp if side is clamped else NO_CLAMP
             show_chart(figures.quantity_heatmap(side.trace, probe.chars, "hidden", None,
                                                 probe.unknown_positions, window=50,
-                                                title=f"Hidden state H, {title.lower()}"),
+                                                title=f"Hidden state H, {title.lower()}",
+                                                clamp=side_clamp),
                        key=f"clamp_heatmap_{title}")
+            note = interpret.constant_note(side.trace, "hidden", side_clamp)
+            if note:
+                st.caption(f"{note}.")
 
 
 def sample_view(source) -> None:
@@ -281,12 +286,14 @@ def sample_view(source) -> None:
                         help="0: always the likeliest character (d2l's greedy prediction).")
     length = bound(middle.slider, "Characters to write", 10, 500, 200, 10, key="sample_chars")
     seed = bound(right.number_input, "Seed", 0, 2**31 - 1, 0, key="sample_seed")
-    prefix_text = bound(st.text_input, "Prefix", value="time traveller", key="prefix",
-                        max_chars=200)
+    start = source.corpus.sample_prefix if source.corpus is not None else "time traveller"
+    prefix_text = bound(st.text_input, "Prefix", value=start, key="prefix", max_chars=200,
+                        help="What the model continues: by default how its training text "
+                             "starts (d2l's 'time traveller' for the book).")
     if not prefix_text.strip():
         st.info("Type a prefix for the model to continue.")
         return
-    prefix = encode(prefix_text, source.vocab)
+    prefix = encode(prefix_text, source.vocab, source.cleanup)
     if prefix is None:
         return
     text = interpret.sample_continuation(source.model, prefix.indices, source.vocab,
@@ -298,7 +305,7 @@ def sample_view(source) -> None:
 
 st.title("Explore")
 run = followed_run()
-choice = source_picker(run)
+choice = source_picker(run, "explore")
 view = bound(st.segmented_control, "View", list(VIEWS), default="saturation", required=True,
              format_func=VIEWS.get, key="view")
 source = resolve_source(choice, run)

@@ -25,6 +25,7 @@ CORPUS_CHOICES = CORPUS_SOURCES | {UPLOAD: "Your own text file"}
 CORPUS_SIZE = SETTINGS_BY_FIELD["max_tokens"]   # asked first: the corpus picker needs it
 EPOCH_COLUMNS = ["epoch", "model", "perplexity", "tokens_per_second", "seconds", "elapsed_s"]
 BATCH_COLUMNS = ["step", "epoch", "model", "loss", "grad_norm", "clipped", "lr"]
+LR_CARRIED = "lr_carried_from"   # session_state: the ended run whose lr the setup took
 
 
 def setting_input(setting, disabled: bool):
@@ -67,6 +68,10 @@ def uploaded_text(max_tokens: int, disabled: bool):
     keep_case = st.checkbox("Keep case and punctuation", key="keep_case", disabled=disabled,
                             persist_state="session",
                             help="d2l keeps lowercase letters and spaces only (28 tokens).")
+    fold = st.checkbox("Fold accents (é → e)", key="fold_accents", disabled=disabled or keep_case,
+                       persist_state="session",
+                       help="d2l's clean-up keeps the letters a to z: without folding, é, ü "
+                            "and ç are dropped like punctuation.")
     upload = st.file_uploader("Text file (UTF-8)", type=["txt", "md", "csv", "text"],
                               key="corpus_upload", disabled=disabled)
     if upload is None:
@@ -75,9 +80,11 @@ def uploaded_text(max_tokens: int, disabled: bool):
     if not may_control("upload a text"):
         return None
     corpus, problem = corpora.uploaded_corpus(upload.getvalue(), upload.name, max_tokens,
-                                              keep_case)
+                                              keep_case, fold and not keep_case)
     if problem:
         st.error(problem)
+    elif (dropped := corpora.describe_dropped(corpus)) is not None:
+        st.caption(dropped)
     return corpus
 
 
@@ -127,12 +134,25 @@ def start_run(config: TrainConfig, corpus) -> None:
     st.rerun()
 
 
+def carry_lr(run) -> None:
+    """Once per ended run: its last learning rate (changed live, perhaps)
+    becomes the setup's, so a new run goes on from where this one was."""
+    if run is not None and not runs.is_active(run) and st.session_state.get(LR_CARRIED) != run.id:
+        st.session_state[LR_CARRIED] = run.id
+        st.session_state[SETTINGS_BY_FIELD["lr"].url_key] = float(run.lr)
+
+
 def setup(run) -> None:
-    """Corpus + model + hyper-parameters + Start; locked while this session's run is active."""
+    """Corpus + model + hyper-parameters + Start; locked while this session's
+    run is active, and folded away while a run is shown (open it to start another)."""
     busy = runs.is_active(run)
-    with st.expander("Set up a run", expanded=not busy):
+    carry_lr(run)
+    with st.expander("Set up a run", expanded=run is None):
         if busy:
             st.caption("Stop the current run to set up a new one.")
+        elif run is not None:
+            st.caption(f"The run below has ended. A new run starts from these settings; the "
+                       f"learning rate is the run's last ({run.lr:g}).")
         max_tokens = setting_input(CORPUS_SIZE, busy)
         corpus = corpus_picker(max_tokens, busy)
         values = hyper_parameters(busy)
@@ -158,12 +178,37 @@ def controls(run) -> None:
     runs.command_button(next(columns), run, allowed, toggle)
     runs.command_button(next(columns), run, allowed, runs.STOP)
     if not presenting():  # a projector gets the two buttons a lecture needs
-        runs.command_button(next(columns), run, allowed, runs.STEP_EPOCH)
+        step_epoch_button(next(columns), run, allowed)
         runs.command_button(next(columns), run, allowed, runs.STEP_BATCH)
         live_lr(run, allowed, next(columns), next(columns))
     if not runs.is_active(run) and st.button("New run", key="new_run", icon=":material/add:"):
         runs.unfollow()
         st.rerun()
+
+
+def step_epoch_button(column, run, allowed: set) -> None:
+    """Step epoch, or mid-epoch "Finish epoch": it trains to the end of the
+    current epoch, and says so (its help, then a toast)."""
+    progress = run.progress()
+    done, per_epoch = progress["batch_in_epoch"], progress["batches_per_epoch"]
+    epoch, left = progress["epoch"] + 1, per_epoch - progress["batch_in_epoch"]
+    if done:
+        label = "Finish epoch"
+        help = (f"While paused: train the {left} batches left of epoch {epoch} ({done} of "
+                f"{per_epoch} done), then pause again.")
+    else:
+        label = "Step epoch"
+        help = f"While paused: train epoch {epoch} ({per_epoch} batches), then pause again."
+    column.button(label, icon=runs.STEP_EPOCH.icon, key=runs.STEP_EPOCH.name, help=help,
+                  disabled=runs.STEP_EPOCH.name not in allowed, on_click=step_epoch,
+                  args=(run, epoch, left, bool(done)))
+
+
+def step_epoch(run, epoch: int, batches: int, finishing: bool) -> None:
+    if runs.send(run, runs.STEP_EPOCH.action):
+        what = f"the last {batches} batches of epoch {epoch}" if finishing else \
+            f"epoch {epoch} ({batches} batches)"
+        st.toast(f"Training {what}, then pausing again.", icon=":material/skip_next:")
 
 
 def live_lr(run, allowed: set, input_column, button_column) -> None:
@@ -267,6 +312,9 @@ st.title("Train a GRU")
 st.caption("d2l's GRU chapter, live: the same data pipeline, cell, SGD with gradient clipping "
            "and perplexity — trained in a background thread while you watch.")
 run = runs.followed_run()
+if run is None and not lecture_mode():
+    st.page_link("app_pages/start.py", label="New here? Start here", icon=":material/school:",
+                 help="What the gates do, in three screens, on a trained model's numbers.")
 owned = runs.is_owner(run)
 may_set_up = not lecture_mode() or is_presenter()
 if may_set_up and (run is None or owned):

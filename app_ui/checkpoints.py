@@ -1,6 +1,7 @@
 """Checkpoints in the app: those users load (upload, or saved on this server),
-kept once per content in a store every session shares, and the pretrained
-model shipped in ``assets/``. A bad file gets its reason, never a traceback."""
+kept once per content in a store every session shares, and the models
+shipped in ``assets/`` (``gru_core.assets.SHIPPED_MODELS``: the chapter's and
+the book model). A bad file gets its reason, never a traceback."""
 from __future__ import annotations
 
 import hashlib
@@ -11,13 +12,13 @@ from pathlib import Path
 
 import streamlit as st
 
+from gru_core.assets import SHIPPED_MODELS
 from gru_core.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from gru_core.storage import list_checkpoints
 
 from .lecture import may_control
 
-REPO = Path(__file__).resolve().parents[1]
-PRETRAINED_PATH = REPO / "assets" / "pretrained_gru.pt"
+PRETRAINED_PATH = SHIPPED_MODELS["chapter"].path   # the chapter's model (the old "pretrained")
 CHECKPOINT_KEY = "checkpoint_digest"   # session_state: the digest of this session's checkpoint
 
 
@@ -69,20 +70,26 @@ def loaded_digest() -> str | None:
     return st.session_state.get(CHECKPOINT_KEY)
 
 
-@st.cache_resource(show_spinner="Loading the pretrained model…")
-def _pretrained(mtime: float) -> tuple[Checkpoint | None, str | None]:
+@st.cache_resource(show_spinner="Loading a shipped model…")
+def _shipped(path: str, mtime: float) -> tuple[Checkpoint | None, str | None]:
     try:
-        return load_checkpoint(PRETRAINED_PATH), None
+        return load_checkpoint(Path(path)), None
     except CheckpointError as exc:
         return None, str(exc)
 
 
-def pretrained_checkpoint() -> tuple[Checkpoint | None, str | None]:
-    """The shipped model, or (None, why it could not be loaded); (None, None)
-    when this checkout has none."""
-    if not PRETRAINED_PATH.is_file():
+def shipped_checkpoint(key: str) -> tuple[Checkpoint | None, str | None]:
+    """A shipped model (a key of ``SHIPPED_MODELS``), or (None, why it could
+    not be loaded); (None, None) when this checkout lacks its file."""
+    path = SHIPPED_MODELS[key].path
+    if not path.is_file():
         return None, None
-    return _pretrained(PRETRAINED_PATH.stat().st_mtime)
+    return _shipped(str(path), path.stat().st_mtime)
+
+
+def pretrained_checkpoint() -> tuple[Checkpoint | None, str | None]:
+    """The chapter's model (what "pretrained" meant before the book model)."""
+    return shipped_checkpoint("chapter")
 
 
 def checkpoint_loader(key: str) -> None:

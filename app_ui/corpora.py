@@ -39,12 +39,34 @@ def library_corpus(source: str, max_tokens: int = D2L.max_tokens
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def uploaded_corpus(payload: bytes, name: str, max_tokens: int,
-                    keep_case: bool) -> tuple[Corpus | None, str | None]:
+def uploaded_corpus(payload: bytes, name: str, max_tokens: int, keep_case: bool,
+                    fold_accents: bool = False) -> tuple[Corpus | None, str | None]:
     try:
-        return load_text(payload, name=name, max_tokens=max_tokens, keep_case=keep_case), None
+        return load_text(payload, name=name, max_tokens=max_tokens, keep_case=keep_case,
+                         fold_accents=fold_accents), None
     except CorpusError as exc:
         return None, str(exc)
+
+
+def _counts(counts: dict[str, int], limit: int = 8) -> str:
+    shown = [f"'{c}' ×{n:,}" for c, n in list(counts.items())[:limit]]
+    more = f" and {len(counts) - limit} more" if len(counts) > limit else ""
+    return ", ".join(shown) + more
+
+
+def describe_dropped(corpus: Corpus) -> str | None:
+    """What d2l's clean-up did not keep of an uploaded text, in words: the
+    letters first (accents, other scripts: what folding or keep-case would
+    keep), then the rest (punctuation, digits: read as spaces)."""
+    letters = corpus.dropped_letters
+    others = {c: n for c, n in corpus.dropped_characters.items() if c not in letters}
+    said = []
+    if letters:
+        said.append(f"Letters the clean-up dropped: {_counts(letters)} — tick *Fold accents* "
+                    f"to read é as e, or keep case to keep them all.")
+    if others:
+        said.append(f"Read as spaces or removed, as d2l does: {_counts(others)}.")
+    return " ".join(said) or None
 
 
 def default_corpus() -> Corpus:

@@ -8,6 +8,8 @@ from collections import OrderedDict
 import streamlit as st
 
 from gru_core import interpret
+from gru_core.data import Cleanup
+from gru_core.figures import display_char
 from gru_core.interpret import DEFAULT_PROBE, MAX_PROBE_CHARS
 from gru_core.models import GateTrace
 
@@ -29,13 +31,36 @@ def probe_text(key: str = "probe", default: str = DEFAULT_PROBE) -> str | None:
     return text
 
 
-def encode(text: str, vocab) -> interpret.Probe | None:
-    """The text as the vocabulary reads it, or None after an error message."""
+def encode(text: str, vocab, cleanup: Cleanup | None = None) -> interpret.Probe | None:
+    """The text as the vocabulary reads it, cleaned as the model's training
+    text was (``cleanup``), or None after an error message."""
     try:
-        return interpret.encode_probe(text, vocab, lowercase=interpret.suggests_lowercase(vocab))
+        return interpret.encode_probe(text, vocab, lowercase=interpret.suggests_lowercase(vocab),
+                                      cleanup=cleanup)
     except ValueError as exc:
         st.error(str(exc))
         return None
+
+
+def _shown(text: str) -> str:
+    return "".join(display_char(char) for char in text)
+
+
+def replacements_note(probe: interpret.Probe, limit: int = 6) -> str | None:
+    """What the clean-up changed in the typed text, in words: "'!' became a
+    space, 'é' was removed — as in training"; None when nothing changed."""
+    if not probe.cleaned or not probe.replacements:
+        return None
+    said = []
+    for change in probe.replacements:
+        became = ("was removed" if not change.replacement else "became a space"
+                  if change.replacement == " " else f"became '{_shown(change.replacement)}'")
+        sentence = f"'{_shown(change.original)}' {became}"
+        if sentence not in said:
+            said.append(sentence)
+    more = f" (and {len(said) - limit} more)" if len(said) > limit else ""
+    return (f"Cleaned as the training text was: {', '.join(said[:limit])}{more}. The model "
+            f"reads “{probe.text}”.")
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -62,9 +87,12 @@ def _trace(source: ModelSource, indices: tuple[int, ...]) -> GateTrace:
 def probe_trace(source: ModelSource, text: str) -> tuple[interpret.Probe, GateTrace] | None:
     """(Probe, GateTrace) of the text through the source's model, or None after
     a message. Traces are shared between sessions while the weights are the same."""
-    probe = encode(text, source.vocab)
+    probe = encode(text, source.vocab, source.cleanup)
     if probe is None:
         return None
+    note = replacements_note(probe)
+    if note:
+        st.caption(note)
     if probe.unknown_positions:
         missing = sorted({probe.text[t] for t in probe.unknown_positions})
         st.caption(f"Not in the model's vocabulary, read as `<unk>` (outlined in red): "
@@ -77,13 +105,14 @@ def probe_trace(source: ModelSource, text: str) -> tuple[interpret.Probe, GateTr
     return probe, trace
 
 
-def probe_page(render, before=None) -> None:
+def probe_page(render, before=None, page: str = "gates") -> None:
     """The frame of a page that inspects one probe: the source picker and the
     probe box, then ``render(source, probe, trace)`` on the model as it is now
     (a live model is copied when the page runs; no timer reruns the page).
-    ``before(source, text)``, if given, runs first (e.g. the live view)."""
+    ``before(source, text)``, if given, runs first (e.g. the live view);
+    ``page`` picks the default shipped model."""
     run = followed_run()
-    choice = source_picker(run)
+    choice = source_picker(run, page)
     text = probe_text()
     source = resolve_source(choice, run)
     if before is not None:
@@ -100,3 +129,16 @@ def unit_picker(num_hiddens: int, key: str = "unit", label: str = "Unit") -> int
     return int(st.number_input(label, min_value=0, max_value=num_hiddens - 1, value=0, key=key,
                                bind="query-params", persist_state="session",
                                help=f"0 to {num_hiddens - 1}"))
+
+
+def position_picker(length: int, key: str = "t", label: str = "Position t",
+                    default: int = 10) -> int:
+    """A character position that stays valid when the text changes; a text of
+    one character has only t = 0 (a slider from 0 to 0 is refused)."""
+    if length <= 1:
+        st.caption(f"{label} = 0: the text has one character.")
+        return 0
+    if st.session_state.get(key, 0) >= length:
+        st.session_state[key] = length - 1
+    return int(st.slider(label, 0, length - 1, value=min(default, length - 1), key=key,
+                         bind="query-params", persist_state="session"))

@@ -17,7 +17,7 @@ from .curves import (CURVE_METRICS, MARKER_COLOUR, MAX_CURVE_POINTS, MAX_MARKERS
                      snapshot_curve)
 from .dependence import dependence_bars, dependence_label
 from .diagram import DIAGRAM_NODES, DiagramEdge, diagram_edges, diagram_nodes, gate_diagram, node_text
-from .heatmaps import gate_panels, quantity_heatmap
+from .heatmaps import clickable_cells, clicked_cell, gate_panels, quantity_heatmap
 from .parity import FLOAT32_EPS, PARITY_COLOURS, PARITY_NAMES, ROUNDING_NAME, parity_figure
 from .predictions import ORDINALS, log_prob_comparison, top_k_strip
 from .saliency import memory_reach_figure, saliency_bars
@@ -33,7 +33,7 @@ __all__ = [
     "SALIENCY_SCALE", "SCALES", "SERIES_COLOURS", "SHOWN_CHARS", "STATE_SCALE", "display_char",
     "CHAR_WINDOW", "char_window", "log_axis", "log_ticks",
     "position_labels", "scale_colour",
-    "gate_panels", "quantity_heatmap",
+    "clickable_cells", "clicked_cell", "gate_panels", "quantity_heatmap",
     "colored_text_html", "colour_legend_html",
     "ORDINALS", "log_prob_comparison", "top_k_strip",
     "saturation_scatter",

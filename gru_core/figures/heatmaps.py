@@ -100,3 +100,76 @@ def gate_panels(trace: GateTrace | CellTrace, chars: Sequence[str], unit_order=N
     layout["xaxis"] = window_axis(chars, labels, shown, unknown_positions) | {"anchor": bottom}
     layout["annotations"] = annotations
     return go.Figure({"data": data, "layout": layout})
+
+
+MAX_CLICK_POINTS = 30_000   # above ~60,000 a click in Streamlit selected nothing (measured)
+
+
+def clickable_cells(figure: go.Figure, max_points: int = MAX_CLICK_POINTS) -> go.Figure:
+    """The same figure with every heatmap cell clickable in Streamlit
+    (``st.plotly_chart(..., on_select="rerun", selection_mode="points")``).
+
+    Plotly selects only points of traces that support selection, and a
+    heatmap does not: a click on one selects nothing. So each heatmap gets an
+    invisible scatter point at the centre of every cell, on axes laid exactly
+    over the heatmap's (its categories sit at 0, 1, 2 ...), carrying
+    ``customdata`` (t, unit, value); the hover moves to those points. A
+    selected point's ``customdata[:2]`` is the cell's (t, unit). The axes are
+    fixed (no zoom) so the two layers cannot drift apart: scrub with
+    ``window_start`` instead. Past ``max_points`` cells in all, every k-th row
+    gets a point (256 units in a 240-pixel panel are under a pixel each: a
+    click lands on the nearest point, and the hover names its unit)."""
+    figure = go.Figure(figure)
+    layers, layout = [], {}
+    cells = sum(np.asarray(h.z).size for h in figure.data if h.type == "heatmap")
+    stride = max(1, -(-cells // max_points))
+    for index, heatmap in enumerate(list(figure.data)):
+        if heatmap.type != "heatmap" or heatmap.customdata is None:
+            continue
+        values = np.asarray(heatmap.z, np.float32)[..., None]
+        rows, columns = values.shape[:2]
+        kept = np.arange(0, rows, stride)
+        where = np.asarray(heatmap.customdata, np.float32)[kept]     # (rows kept, chars, 2)
+        y, x = np.meshgrid(kept.astype(np.int16), np.arange(columns, dtype=np.int16),
+                           indexing="ij")
+        number = len(figure.data) + len(layers) + 1
+        x_axis, y_axis = f"x{number}", f"y{number}"
+        symbol = (heatmap.colorbar.title.text if heatmap.colorbar and heatmap.colorbar.title
+                  else "value")
+        layers.append(go.Scatter(
+            x=x.ravel(), y=y.ravel(), xaxis=x_axis, yaxis=y_axis, mode="markers",
+            customdata=np.concatenate([where, values[kept]], axis=-1).reshape(-1, 3),
+            marker={"color": "rgba(0,0,0,0)", "size": 8}, showlegend=False,
+            selected={"marker": {"opacity": 0}}, unselected={"marker": {"opacity": 0}},
+            hovertemplate=(f"position %{{customdata[0]}} · unit %{{customdata[1]}}<br>"
+                           f"{symbol} = %{{customdata[2]:.3f}}<br>click: open this unit"
+                           f"<extra></extra>")))
+        base_x = heatmap.xaxis or "x"
+        base_y = heatmap.yaxis or "y"
+        layout[f"xaxis{number}"] = {"overlaying": base_x, "range": [-0.5, columns - 0.5],
+                                    "visible": False, "fixedrange": True}
+        layout[f"yaxis{number}"] = {"overlaying": base_y, "range": [-0.5, rows - 0.5],
+                                    "visible": False, "fixedrange": True}
+        figure.data[index].hoverinfo = "skip"
+        figure.layout[_axis_name(base_x)].fixedrange = True
+        figure.layout[_axis_name(base_y)].fixedrange = True
+    figure.add_traces(layers)
+    figure.update_layout(layout, clickmode="event+select")
+    return figure
+
+
+def _axis_name(reference: str) -> str:
+    """"x" -> "xaxis", "y3" -> "yaxis3"."""
+    return f"{reference[0]}axis{reference[1:]}"
+
+
+def clicked_cell(points) -> tuple[int, int] | None:
+    """(t, unit) of the first clicked cell of a ``clickable_cells`` figure's
+    selection (Streamlit's ``event.selection.points``), or None."""
+    for point in points or ():
+        data = point.get("customdata")
+        if isinstance(data, dict):  # a typed-array row arrives as {"0": t, "1": unit, ...}
+            data = [data.get(str(i), data.get(i)) for i in range(len(data))]
+        if data is not None and len(data) >= 2 and None not in data[:2]:
+            return int(data[0]), int(data[1])
+    return None

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 REPO = Path(__file__).resolve().parents[2]
 APP = str(REPO / "navigation.py")
-PAGES = ["app_pages/train.py", "app_pages/gates.py", "app_pages/compare.py", "app_pages/step.py",
+PAGES = ["app_pages/start.py", "app_pages/train.py", "app_pages/gates.py", "app_pages/compare.py", "app_pages/step.py",
          "app_pages/explore.py"]
 # A run that trains an epoch in a fraction of a second on a shared core.
 TINY_RUN = {"hiddens": "8", "batch": "4", "steps": "5", "epochs": "400", "max_tokens": "1000"}
@@ -32,12 +32,22 @@ def assert_clean(at: AppTest) -> None:
     assert not at.exception, [e.message for e in at.exception]
 
 
+def open_page(page: str, **query) -> AppTest:
+    """``page`` (e.g. "app_pages/gates.py") opened from a URL with ``query``,
+    drawn without an exception."""
+    at = new_app(**query).run()
+    at.switch_page(page).run()
+    assert_clean(at)
+    return at
+
+
 def plot_specs(at) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
 def title_of(spec: dict) -> str:
-    return spec["layout"].get("title", {}).get("text", "")
+    """The chart's title as one line (the page wraps long titles for phones)."""
+    return spec["layout"].get("title", {}).get("text", "").replace("<br>", " ")
 
 
 def figures_by_title(at) -> dict[str, dict]:

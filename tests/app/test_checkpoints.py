@@ -8,7 +8,8 @@ import io
 import pytest
 import torch
 
-from app_ui.checkpoints import PRETRAINED_PATH
+from app_ui.sources import SOURCE_TITLES
+from gru_core.assets import SHIPPED_MODELS
 from gru_core.checkpoint import load_checkpoint
 from gru_core.data import TIME_MACHINE_NAME
 from gru_core.models import make_model
@@ -82,21 +83,34 @@ def test_a_checkpoint_written_by_the_app_before_the_relayout_still_loads(registr
     banner = texts(at.info)
     assert "Checkpoint **before.pt**" in banner and "3 epochs, perplexity 17.00" in banner
     assert ("nn.GRU" if kind == "concise" else "from-scratch GRU") in banner
-    assert [trace["type"] for trace in plot_specs(at)[0]["data"]] == ["heatmap"] * 4
+    assert [trace["type"] for trace in plot_specs(at)[0]["data"]][:4] == ["heatmap"] * 4
     at.switch_page("app_pages/explore.py").run()
     at.segmented_control(key="view").set_value("training").run()
     assert_clean(at)
     assert at.select_slider(key="snap_epoch").value == 3
 
 
-def test_the_shipped_pretrained_asset_loads(registry):
-    if not PRETRAINED_PATH.is_file():
-        pytest.skip("no pretrained asset in this checkout")
-    checkpoint = load_checkpoint(PRETRAINED_PATH)
+@pytest.mark.parametrize("key", list(SHIPPED_MODELS))
+def test_the_shipped_models_load(registry, key):
+    shipped = SHIPPED_MODELS[key]
+    checkpoint = load_checkpoint(shipped.path)
     assert checkpoint.model.num_hiddens == 256 and checkpoint.config.model == "scratch"
     assert checkpoint.snapshots and checkpoint.history.epochs
-    at = new_app(source="Pretrained (shipped)").run()
+    at = new_app(source=SOURCE_TITLES[key]).run()
     at.switch_page("app_pages/step.py").run()
     assert_clean(at)
-    assert "Pretrained model shipped with the app" in texts(at.info)
+    assert shipped.summary[1:] in texts(at.info)
     assert "Checked: these numbers reproduce" in texts(at.success)
+
+
+def test_saturation_of_a_model_without_its_corpus_offers_no_text_length(registry):
+    """A checkpoint of another vocabulary: its corpus is unknown, the probe is
+    the text, and no "Characters of text" slider pretends to choose."""
+    tokens = ["<unk>", " ", *"abcdefghijklmnopqrstuvwxyzABC"]
+    at = upload_checkpoint("other.pt", old_app_checkpoint("scratch-fast", tokens))
+    at.switch_page("app_pages/explore.py").run()
+    at.segmented_control(key="source").set_value("checkpoint").run()
+    at.segmented_control(key="view").set_value("saturation").run()
+    assert_clean(at)
+    assert "Over the probe text (this model's corpus is not available)." in texts(at.caption)
+    assert not [s for s in at.select_slider if s.key == "sat_chars"]

@@ -3,9 +3,10 @@ them) and the equivalence lab's parity figure."""
 from __future__ import annotations
 
 from gru_core.config import D2L
+from gru_core.interpret import RESET_AFTER_NOTE, RESET_BEFORE_NOTE, UPDATE_GATE_NOTE
 
-from .common import (assert_clean, figures_by_title, live_views, new_app, pushed, start_tiny_run,
-                     texts, wait_until)
+from .common import (assert_clean, figures_by_title, live_views, new_app, open_page, pushed,
+                     start_tiny_run, texts, wait_until)
 
 
 def test_compare_page_without_a_lockstep_run_runs_the_parity_lab(registry):
@@ -23,6 +24,28 @@ def test_compare_page_without_a_lockstep_run_runs_the_parity_lab(registry):
     assert "seed" not in texts(at.markdown).replace(f"seed {D2L.seed}", "")
 
 
+def test_compare_page_words_agree_with_the_measured_rounding_line(registry):
+    at = open_page("app_pages/compare.py")
+    said = texts(at.markdown)
+    assert "reset-after: within float32 rounding at every step" in said
+    assert "reset-before: up to" in said and "a different formula, not rounding" in said
+    helps = [metric.proto.help for metric in at.metric]
+    assert helps[0].startswith("Same formula") and helps[1].startswith("A different formula")
+    conventions = texts(at.caption)
+    for note in (RESET_BEFORE_NOTE, RESET_AFTER_NOTE, UPDATE_GATE_NOTE):
+        assert note in conventions
+
+
+def test_compare_page_says_why_nn_gru_learns_faster_with_the_measured_table(registry):
+    at = open_page("app_pages/compare.py")
+    said = texts(at.markdown)
+    assert "**initialisation**" in said and "N(0, 0.01²)" in said and "U(−1/√n, 1/√n)" in said
+    table = at.dataframe[0].value  # bench/results/compare_init.md, as measured
+    last = table[table["epoch"] == "20"].iloc[0].tolist()
+    assert last[:4] == ["20", "15.41 / 14.32", "12.58 / 11.12", "15.40 / 14.30"]
+    assert "bench/compare_init.py" in texts(at.caption)
+
+
 def test_compare_page_overlays_a_lockstep_runs_two_networks(registry):
     at, run = start_tiny_run(registry, model="Both, in lockstep")  # the URL holds labels
     assert set(run.models) == {"scratch", "concise"}
@@ -35,3 +58,9 @@ def test_compare_page_overlays_a_lockstep_runs_two_networks(registry):
     assert "the live run's nn.GRU" in texts(at.markdown)
     at.switch_page("app_pages/train.py").run()
     at.button(key="stop").click().run()
+
+
+def test_on_a_projector_the_measured_table_is_a_table_in_the_large_font(registry):
+    at = open_page("app_pages/compare.py", present="true")
+    assert not at.dataframe and at.table  # a data grid would keep its small font
+    assert 'stTable' in "".join(e.proto.body for e in at.get("html"))

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import pytest
 
-from app_ui.checkpoints import PRETRAINED_PATH
 from gru_core.interpret import GATES, QUANTITY_NAMES
 
-from .common import assert_clean, figures_by_title, new_app, texts, trace_types
+from .common import assert_clean, figures_by_title, new_app, plotted, texts, trace_types
 
 EXPLORE_VIEWS = {"Gate saturation": "saturation", "Gates over training": "training",
                  "Saliency": "saliency", "Unit search": "search", "Interventions": "intervene",
                  "Sample": "sample"}
-HELDOUT = "characters 10,000-12,000 of The Time Machine (H. G. Wells, via d2l) (not trained on)"
+TRAINED_ON = {"Fresh model": 10_000, "Chapter's model (shipped)": 10_000,
+              "Book model (shipped)": 150_000}
+
+
+def heldout(source: str) -> str:
+    start = TRAINED_ON[source]
+    return (f"characters {start:,}-{start + 2000:,} of The Time Machine (H. G. Wells, via d2l) "
+            f"(not trained on)")
 
 
 def drawn(at, prefix: str) -> dict:
@@ -36,9 +42,13 @@ def check_training(at, source):
         assert "no parameter snapshots" in texts(at.info)
         assert not at.get("plotly_chart")
         return
+    epochs = at.select_slider(key="snap_epoch").options
     last = at.select_slider(key="snap_epoch").value
-    curve = drawn(at, "Perplexity per epoch")
-    assert [a["text"] for a in curve["layout"]["annotations"]] == [f"epoch {last}"]
+    curve = drawn(at, "Perplexity per epoch; circles: parameter snapshots")
+    snapshots, = [trace for trace in curve["data"] if trace.get("name") == "snapshots"]
+    assert [str(e) for e in plotted(snapshots["x"])] == [str(e) for e in epochs]  # the ticks
+    shown, = [trace for trace in curve["data"] if trace.get("name", "").startswith("shown")]
+    assert shown["name"] == f"shown: epoch {last}"
     assert trace_types(drawn(at, "Gate saturation over 2,000 characters")) == {"scatter"}
     assert trace_types(drawn(at, f"Gates and states at epoch {last}")) == {"heatmap"}
 
@@ -64,8 +74,15 @@ def check_intervene(at, source):
     assert trace_types(drawn(at, "How well each next character was predicted")) == {"scatter"}
     for side in ("unclamped", "clamped"):
         assert trace_types(drawn(at, f"Hidden state H, {side}")) == {"heatmap"}
-    assert [m.label for m in at.metric] == ["Perplexity, unclamped", "Perplexity, clamped"]
-    assert f"Perplexity on {HELDOUT}" in texts(at.caption)
+    assert [m.label for m in at.metric] == [
+        f"Perplexity on the {text}, {side}" for text in ("training text", "held-out text")
+        for side in ("unclamped", "clamped")]
+    assert f"Held-out text: {heldout(source)}" in texts(at.caption)
+    assert "Training text: the first 2,000 characters of The Time Machine" in texts(at.caption)
+    summary = texts(at.markdown)  # in words, from the numbers: which text is which
+    assert "Clamping Z to 1" in summary and "perplexity on the training text" in summary
+    assert "on held-out text" in summary
+    assert "Z = 1 froze the state" in texts(at.caption)  # the constant H under the clamp, said
 
 
 def check_sample(at, source):
@@ -80,15 +97,14 @@ CHECKS = {"saturation": check_saturation, "training": check_training,
 
 
 @pytest.mark.parametrize("label", EXPLORE_VIEWS)
-@pytest.mark.parametrize("source", ["Fresh model", "Pretrained (shipped)"])
+@pytest.mark.parametrize("source", ["Fresh model", "Chapter's model (shipped)",
+                                    "Book model (shipped)"])
 def test_explore_views_render_from_the_url(registry, label, source):
-    if source.startswith("Pretrained") and not PRETRAINED_PATH.is_file():
-        pytest.skip("no pretrained asset in this checkout")
     at = new_app(view=label, source=source).run()
     at.switch_page("app_pages/explore.py").run()
     assert_clean(at)
     assert at.segmented_control(key="view").value == EXPLORE_VIEWS[label]
     banner = texts(at.warning) if source == "Fresh model" else texts(at.info)
     assert ("Fresh, untrained model" if source == "Fresh model"
-            else "Pretrained model shipped with the app") in banner
+            else f"The {source.split(' (')[0].lower()}") in banner
     CHECKS[EXPLORE_VIEWS[label]](at, source)

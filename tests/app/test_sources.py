@@ -2,23 +2,48 @@
 a live run's while it trains) and the texts it is measured on."""
 from __future__ import annotations
 
-from app_ui.checkpoints import PRETRAINED_PATH
-from app_ui.sources import HELDOUT_CHARS, ModelSource, corpus_stretch, heldout_text
+from app_ui.sources import SOURCE_TITLES, HELDOUT_CHARS, ModelSource, corpus_stretch, heldout_text
+from gru_core.assets import SHIPPED_MODELS, default_model
 from gru_core.interpret import encode_probe
 
 from .common import assert_clean, new_app, start_tiny_run, texts, wait_until
 
 
-def test_the_pretrained_model_is_the_default_source_when_shipped(registry):
+def test_each_page_opens_its_shipped_model_labelled_with_both_perplexities(registry):
+    for page, key in (("gates", "book"), ("explore", "book"), ("step", "chapter")):
+        shipped = SHIPPED_MODELS[key]
+        at = new_app().run()
+        at.switch_page(f"app_pages/{page}.py").run()
+        assert_clean(at)
+        assert at.segmented_control(key="source").value == key == default_model(page).key
+        banner = texts(at.info)
+        assert f"perplexity {shipped.training_perplexity:.3g} on its training text" in banner
+        assert f"{shipped.heldout_perplexity:.3g} on text it never saw" in banner
+    chapter = SHIPPED_MODELS["chapter"]
+    assert "memorises" in chapter.label and chapter.heldout_perplexity > 90
+
+
+def test_both_shipped_models_are_offered_and_old_links_open_the_chapters(registry):
     at = new_app().run()
     at.switch_page("app_pages/gates.py").run()
+    assert {"book", "chapter", "fresh"} <= set(at.segmented_control(key="source").options
+                                                and SOURCE_TITLES)
+    for old in ("pretrained", "Pretrained (shipped)"):  # before the book model: one model
+        at = new_app(source=old).run()
+        at.switch_page("app_pages/gates.py").run()
+        assert_clean(at)
+        assert at.segmented_control(key="source").value == "chapter", old
+        assert "the chapter's model" in texts(at.info).lower()
+
+
+def test_a_probe_is_cleaned_like_the_training_text_and_says_so(registry):
+    at = new_app(probe="Hello, World!").run()
+    at.switch_page("app_pages/step.py").run()
     assert_clean(at)
-    if PRETRAINED_PATH.is_file():
-        assert at.segmented_control(key="source").value == "pretrained"
-        assert "Pretrained model shipped with the app" in texts(at.info)
-    else:
-        assert at.segmented_control(key="source").value == "fresh"
-        assert "Fresh, untrained model" in texts(at.warning)
+    said = texts(at.caption)
+    assert "Cleaned as the training text was" in said and "',␣' became a space" in said
+    assert "'!' was removed" in said and "reads “hello world”" in said
+    assert "<unk>" not in said  # a comma is a space to d2l's model, never an unknown
 
 
 def test_gates_and_step_follow_a_live_run(registry):

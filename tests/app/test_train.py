@@ -169,3 +169,62 @@ def test_out_of_range_values_in_the_url_are_ignored(registry):
     values = {widget.key: widget.value for widget in at.number_input}
     assert values["hiddens"] == 256 and values["lr"] == 1.0 and values["epochs"] == 500
     assert at.radio(key="model").value == "scratch"
+
+
+# ---------------------------------------------------------------- status texts
+
+def test_after_stop_the_setup_stays_folded_and_takes_the_runs_last_lr(registry):
+    at, run = start_tiny_run(registry)
+    at.button(key="pause").click().run()
+    at.number_input(key=f"live_lr_{run.id}").set_value(0.5).run()
+    at.button(key="apply_lr").click().run()
+    assert run.lr == 0.5
+    at.button(key="stop").click().run()
+    assert run.wait(WAIT_S)
+    at.run()
+    assert_clean(at)
+    setup, = [e for e in at.expander if e.label == "Set up a run"]
+    assert setup.proto.expanded is False  # the results stay where they were
+    assert "learning rate is the run's last (0.5)" in texts(setup.caption)
+    assert at.number_input(key="lr").value == 0.5  # carried into the next run's settings
+    at.button(key="new_run").click().run()
+    assert_clean(at)
+    assert at.number_input(key="lr").value == 0.5
+
+
+def test_step_epoch_mid_epoch_reads_finish_epoch_and_says_how_many_batches(registry):
+    at, run = start_tiny_run(registry)
+    at.button(key="pause").click().run()
+    before = run.batch
+    at.button(key="step_epoch").click().run()  # from an epoch's start (or midway): settle
+    wait_until(lambda: run.wait_idle(0) and run.batch > before)
+    at.run()
+    assert at.button(key="step_epoch").label == "Step epoch"
+    at.button(key="step_batch").click().run()
+    wait_until(lambda: run.wait_idle(0) and run.progress()["batch_in_epoch"] == 1)
+    at.run()
+    progress = run.progress()
+    epoch, per_epoch = progress["epoch"] + 1, progress["batches_per_epoch"]
+    button = at.button(key="step_epoch")
+    assert button.label == "Finish epoch"
+    assert f"the {per_epoch - 1} batches left of epoch {epoch} (1 of {per_epoch} done)" \
+        in button.help
+    button.click().run()
+    assert_clean(at)
+    assert f"Training the last {per_epoch - 1} batches of epoch {epoch}, then pausing again." \
+        in texts(at.toast)
+    wait_until(lambda: run.epoch == epoch and run.wait_idle(0))
+    at.button(key="stop").click().run()
+
+
+def test_an_upload_names_what_the_clean_up_dropped_and_folding_keeps_accents(registry):
+    text = ("Café crème, déjà vu! Naïve façade; 42 élèves. " * 40).encode()
+    at = new_app(corpus="Your own text file").run()
+    at.file_uploader(key="corpus_upload").set_value(("fr.txt", text, "text/plain")).run()
+    assert_clean(at)
+    said = texts(at.caption)
+    assert "Letters the clean-up dropped: 'é' ×" in said and "Fold accents" in said
+    assert "Read as spaces or removed, as d2l does:" in said and "'4' ×40" in said
+    at.checkbox(key="fold_accents").check().run()
+    assert_clean(at)
+    assert "Letters the clean-up dropped" not in texts(at.caption)

@@ -38,6 +38,20 @@ def serve_app(data_dir: Path, log_path: Path, env: dict | None = None):
 
 
 @contextlib.contextmanager
+def served_or_skipped(data_dir: Path, log_path: Path, what: str, env: dict | None = None):
+    """``serve_app`` for a browser test: skipped here without chromium, failed
+    in CI (which installs it)."""
+    import pytest
+    reason = chromium_missing_reason()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"the {what} must run in CI: {reason}")
+        pytest.skip(reason)
+    with serve_app(data_dir, log_path, env) as url:
+        yield url
+
+
+@contextlib.contextmanager
 def browser_page(width: int = 1500, height: int = 1000):
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
@@ -85,8 +99,8 @@ def plot_points(page, title: str) -> int:
         }""", title)
 
 
-def screenshot(page, name: str, folder: Path = SCREENSHOTS) -> Path:
+def screenshot(page, name: str, folder: Path = SCREENSHOTS, timeout_ms: int = 90_000) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=True, timeout=timeout_ms)
     return path
