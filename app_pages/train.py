@@ -5,7 +5,6 @@ script runs only when someone clicks."""
 import streamlit as st
 import torch
 
-import app_server
 from app_ui import corpora, runs
 from app_ui.checkpoints import checkpoint_loader
 from app_ui.display import NETWORK_NAMES, presenting
@@ -122,16 +121,7 @@ def start_run(config: TrainConfig, corpus) -> None:
     except ValueError as exc:  # RunError and CorpusError are ValueErrors too
         st.error(f"Could not start: {exc}")
         return
-    if lecture_mode():  # the presenter's run is the room's: pinned, autosaved, followed
-        app_server.keep_as_lecture_run(control)
-    try:
-        control.start()
-    except RunError as exc:  # e.g. the server's cap on training runs
-        runs.registry().release(control.run_id)
-        st.error(f"Could not start: {exc}")
-        return
-    runs.follow(control)
-    st.rerun()
+    runs.launch(control)
 
 
 def carry_lr(run) -> None:

@@ -13,7 +13,9 @@ Streamlit (widgets, caches, session state).
 - ``corpora``: the texts a run can train on;
 - ``checkpoints``: checkpoints users load, and the pretrained one shipped in assets/;
 - ``sources``: the model a page inspects, and where it comes from;
-- ``probe``: the probe text, its cached trace and the frame of a probe page.
+- ``probe``: the probe text, its cached trace and the frame of a probe page;
+- ``units``: the Gates page's units worth a look, scrubber and clicked cell;
+- ``lab``: the Lab page's side-by-side runs of the chapter's cells.
 
 State rules: training runs live in a process-wide registry; ``st.session_state``
 holds only ids and UI choices; control follows the browser's identity cookie

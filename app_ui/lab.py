@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-import app_server
 from gru_core import interpret
 from gru_core.config import D2L, SETTINGS_BY_FIELD, TrainConfig
 from gru_core.interpret import MemoryReach
@@ -20,7 +19,7 @@ from gru_core.runs import CELL_NETWORKS, Run, RunControl, RunError, RunState
 
 from . import runs
 from .budget import live_computation
-from .lecture import lecture_mode, may_control, owner
+from .lecture import may_control, owner
 from .sources import fresh_model, live_snapshot, live_version
 
 # The cells a lab run starts with: d2l's GRU, its two halves, the plain RNN, the LSTM.
@@ -90,21 +89,7 @@ def start_cells(config: TrainConfig, corpus, cells: list[str]) -> None:
     except ValueError as exc:  # RunError and CorpusError are ValueErrors too
         st.error(f"Could not start: {exc}")
         return
-    launch(control)
-
-
-def launch(control: RunControl) -> None:
-    """Start a new run, make it the lecture's in lecture mode, follow it."""
-    if lecture_mode():
-        app_server.keep_as_lecture_run(control)
-    try:
-        control.start()
-    except RunError as exc:  # e.g. the server's cap on training runs
-        runs.registry().release(control.run_id)
-        st.error(f"Could not start: {exc}")
-        return
-    runs.follow(control)
-    st.rerun()
+    runs.launch(control)
 
 
 def restart(run: Run, field: str, value) -> None:
@@ -122,7 +107,7 @@ def restart(run: Run, field: str, value) -> None:
         runs.send(run, RunControl.pause)
         st.session_state[NOTICE_KEY] = (f"Run `{run.id}` was paused so the restart has the "
                                         f"CPU to itself; resume it from the Train page.")
-    launch(control)
+    runs.launch(control)
 
 
 def notice() -> None:

@@ -15,6 +15,7 @@ from typing import Callable
 
 import streamlit as st
 
+import app_server
 from app_server.lecture import hall
 from gru_core import runs
 from gru_core.runs import PermissionDenied, RecordsReader, Run, RunControl, RunError
@@ -41,10 +42,16 @@ def is_active(run: Run | None) -> bool:
 
 def followed_run() -> Run | None:
     """The run this session shows: ``?run=<id>`` wins (a shared link), else the
-    one this session started, else (in lecture mode) the lecture's. Keeps the
-    id in the URL so any page can be shared."""
-    wanted = (st.query_params.get("run") or st.session_state.get(RUN_KEY)
-              or (hall().run_id if hall().active else None))
+    one this session started, else (in lecture mode) the lecture's; a viewer
+    in lecture mode always follows the lecture's run. Keeps the id in the URL
+    so any page can be shared."""
+    lecture = hall()
+    if lecture.active and not lecture.is_presenter(st.context.cookies):
+        # The room follows the presenter's run, whatever an old link says.
+        wanted = lecture.run_id
+    else:
+        wanted = (st.query_params.get("run") or st.session_state.get(RUN_KEY)
+                  or lecture.run_id)
     if not wanted:
         return None
     try:
@@ -63,6 +70,23 @@ def follow(control: RunControl) -> None:
     """Follow a run this session has just created (or reopened)."""
     st.session_state[RUN_KEY] = control.run_id
     st.query_params["run"] = control.run_id
+
+
+def launch(control: RunControl) -> None:
+    """Start a run just created: in lecture mode it becomes the room's
+    (pinned, autosaved, followed by every viewer); then this session follows it.
+    A refusal (e.g. the server's cap on training runs) is said and the
+    unstarted run released."""
+    if hall().active:
+        app_server.keep_as_lecture_run(control)
+    try:
+        control.start()
+    except RunError as exc:
+        registry().release(control.run_id)
+        st.error(f"Could not start: {exc}")
+        return
+    follow(control)
+    st.rerun()
 
 
 def unfollow() -> None:

@@ -154,3 +154,15 @@ def test_a_wrong_key_is_said_plainly(hall, registry):
     at = new_app(key="not-the-key").run()
     assert "That presenter key is not right" in texts(at.error)
     assert "key" not in at.query_params
+
+
+def test_a_viewer_with_an_old_link_follows_the_lecture_run(hall, registry):
+    presenter, run = presenter_starts_a_run(hall, registry)
+    old = registry.create(run.config, run.corpus, owner="someone").run_id  # last week's link
+    hall.seat(False)
+    viewer = new_app(run=old).run()
+    assert_clean(viewer)
+    assert run.id in [v["room"] for v in live_views(viewer)]
+    assert viewer.query_params["run"] == run.id
+    hall.seat(True)
+    presenter.button(key="stop").click().run()
