@@ -90,6 +90,27 @@ def cmd_predict(args) -> int:
     return 0
 
 
+def print_engine_report(measure_default: bool) -> None:
+    """``--engine-report``: the kernel paths the fast engine chose and the
+    times it measured (before any training: measured now for d2l's shapes)."""
+    if measure_default and not engine.kernel_report().shapes:
+        d = TrainConfig()
+        measure_fast_engine(d.num_hiddens, 28, d.batch_size, d.num_steps)
+    print(f"engine: {engine_settings.describe()}")
+    for line in engine.kernel_report().lines():
+        print(line)
+    print(engine.kernel_summary())
+
+
+def measure_fast_engine(num_hiddens: int, vocab_size: int, batch_size: int, num_steps: int) -> None:
+    """Run one forward of the fast engine on these shapes, so its kernel choice is made."""
+    import torch
+    from .models import make_model
+    model = make_model("scratch-fast", vocab_size, num_hiddens, "cpu", seed=0)
+    with torch.no_grad():
+        model(torch.zeros(batch_size, num_steps, dtype=torch.long), model.begin_state(batch_size))
+
+
 def epoch_list(text: str) -> list[int]:
     """'0,1,2,5' -> [0, 1, 2, 5] (argparse type)."""
     try:
@@ -103,7 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m gru_core",
                                      description="Train and sample d2l's GRU and the chapter's "
                                                  "other cells.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--engine-report", action="store_true",
+                        help="print the fast engine's kernel choice and measured times (after "
+                             "the command, if one is given; else measured for d2l's shapes)")
+    sub = parser.add_subparsers(dest="command")
     d = TrainConfig()
     train = sub.add_parser("train", help="train a model (d2l's GRU chapter defaults)")
     train.add_argument("--model", choices=MODEL_KINDS, default=d.model,
@@ -144,11 +168,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+engine_settings = None
+
+
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
-    engine.configure()
+    global engine_settings
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None and not args.engine_report:
+        parser.error("a command is required: train or predict (or --engine-report)")
+    engine_settings = engine.configure()
     try:
-        return args.func(args)
+        status = args.func(args) if args.command else 0
+        if args.engine_report:
+            print_engine_report(measure_default=args.command is None)
+        return status
     except (CorpusError, CheckpointError, DeviceError, DivergedError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

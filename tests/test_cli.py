@@ -158,3 +158,18 @@ def test_an_unknown_model_kind_is_an_argparse_error(capsys):
         cli.main(["train", "--model", "transformer"])
     assert exit_info.value.code == 2
     assert "invalid choice: 'transformer'" in capsys.readouterr().err
+
+
+def test_engine_report_names_the_chosen_paths_and_their_times():
+    result = run_cli("--engine-report")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("engine: ") and "kernel path auto" in lines[0]
+    assert any(line.strip().startswith("gates (32x256 @ 256x512): ") and line.endswith("us]")
+               for line in lines)
+    assert lines[-1].startswith("Fast engine kernels for reset-before 256 hiddens, batch 32")
+
+
+def test_no_command_is_one_line_error():
+    result = run_cli()
+    assert result.returncode == 2 and "a command is required" in result.stderr

@@ -1,29 +1,36 @@
-"""The fast engine's matmuls, on one of two implementations ("paths").
+"""The fast engine's matrix products, each on one of several implementations ("paths").
 
-- ``onednn``: oneDNN's fused linear (``torch.ops.mkldnn._linear_pointwise``,
-  the op ``torch.compile`` emits on CPU). It fuses the bias and a sigmoid,
-  tanh or an addition into the matmul.
-- ``torch``: PyTorch's own ``F.linear`` / ``addmm`` (MKL or OpenBLAS on CPU,
-  cuBLAS on CUDA), with the activation as a separate in-place op.
+Every product the engine needs is ``x @ W + other`` (``other`` a matrix, a
+bias vector or nothing), written into a buffer the engine owns, with the
+weight ``W`` kept in the scratch layout (in, out). A path says how the weight
+is packed and which routine multiplies:
 
-Which is faster depends on the CPU (its vector units, the BLAS PyTorch was
-built with), so the path is a process-wide setting: ``gru_core.engine``
-chooses it, tests force each one with ``forced_path``. Inputs that oneDNN
-does not take (CUDA, float64) always run on the ``torch`` path.
+- ``torch``: ``torch.addmm`` with the weight packed transposed, (out, in), as
+  ``F.linear`` stores it (BLAS's "NT" case; MKL or OpenBLAS on CPU, cuBLAS on
+  CUDA).
+- ``torch-nn``: the same ``addmm`` with the weight kept as it is, (in, out)
+  (BLAS's "NN" case). Which of the two a BLAS runs faster depends on the shape
+  and the CPU.
+- ``onednn``: oneDNN's linear (``torch.ops.mkldnn._linear_pointwise``, the op
+  ``torch.compile`` emits on CPU), with the addition fused in.
 
-``linear(x, w)`` is ``F.linear``: x @ w.T. Weights in the scratch layout are
-(in, out), so the forward pass uses ``W.T`` and the backward pass ``W``.
+No path is fastest everywhere (measured: oneDNN on an AVX-512 Zen 5, MKL on a
+Zen 3 and a Zen 4), so ``kernel_choice`` times them for the engine's shapes.
+Tests and benchmarks force one path for every product with ``forced_path``.
+oneDNN takes only CPU float32; other inputs on a forced oneDNN path run on ``torch``.
 """
 from __future__ import annotations
 
 import contextlib
+import functools
 
 import torch
-import torch.nn.functional as F
 
-PATHS = ("onednn", "torch")
+PATHS = ("torch", "torch-nn", "onednn")
+AUTO = "auto"   # no path forced: each product runs on the one measured fastest
 
 
+@functools.lru_cache(maxsize=1)
 def onednn_works() -> bool:
     """oneDNN's fused linear is an internal PyTorch op: use it only if it
     exists and agrees with ``torch.mm``."""
@@ -31,41 +38,43 @@ def onednn_works() -> bool:
         return False
     try:
         x, w, b = torch.randn(3, 5), torch.randn(4, 5), torch.randn(4)
-        fused = torch.ops.mkldnn._linear_pointwise(x, w, b, "sigmoid", [], "")
+        plain = torch.ops.mkldnn._linear_pointwise(x, w, b, "none", [], "")
         added = torch.ops.mkldnn._linear_pointwise.binary(x, b.expand(3, 4), w, None, "add")
         expected = x @ w.T + b
-        return (torch.allclose(fused, torch.sigmoid(expected), atol=1e-5)
+        return (torch.allclose(plain, expected, atol=1e-5)
                 and torch.allclose(added, expected, atol=1e-5))
     except (AttributeError, RuntimeError):
         return False
 
 
 def available_paths() -> tuple[str, ...]:
-    return PATHS if onednn_works() else ("torch",)
+    return PATHS if onednn_works() else tuple(p for p in PATHS if p != "onednn")
 
 
-_path: str | None = None   # None: not chosen yet (the first matmul chooses)
+def paths_for(device: torch.device | str, dtype: torch.dtype) -> tuple[str, ...]:
+    """The paths that can run products of this device and dtype."""
+    if torch.device(device).type == "cpu" and dtype == torch.float32:
+        return available_paths()
+    return tuple(p for p in PATHS if p != "onednn")
 
 
-def default_path() -> str:
-    """The path used when nobody chose one."""
-    return "onednn" if onednn_works() else "torch"
+# ---------------------------------------------------------------- forcing a path
+
+_forced: str | None = None   # None: every product on its measured-fastest path
 
 
 def active_path() -> str:
-    global _path
-    if _path is None:
-        _path = default_path()
-    return _path
+    """The forced path, or ``AUTO`` when each product's path is measured."""
+    return _forced or AUTO
 
 
 def use_path(path: str) -> None:
-    """Route CPU float32 matmuls of the fast engine through ``path``."""
-    global _path
-    if path not in available_paths():
+    """Force every product of the fast engine onto ``path`` (``AUTO``: measure)."""
+    global _forced
+    if path != AUTO and path not in available_paths():
         raise ValueError(f"kernel path '{path}' is not available here "
-                         f"(available: {', '.join(available_paths())})")
-    _path = path
+                         f"(available: {', '.join((AUTO,) + available_paths())})")
+    _forced = None if path == AUTO else path
 
 
 @contextlib.contextmanager
@@ -79,38 +88,48 @@ def forced_path(path: str):
         use_path(before)
 
 
-_ACTIVATIONS = {"none": lambda y: y, "sigmoid": torch.sigmoid_, "tanh": torch.tanh_}
+# ---------------------------------------------------------------- the products
 
-
-def _on_onednn(x: torch.Tensor) -> bool:
-    return ((_path or active_path()) == "onednn" and x.device.type == "cpu"
-            and x.dtype == torch.float32)
-
-
-def _dense(weight):
-    """oneDNN's fast kernels need the weight packed without gaps between rows
-    (row- or column-major); a gapped one falls to a reference kernel ~1000x slower."""
+def _dense(weight: torch.Tensor) -> torch.Tensor:
+    """oneDNN's fast kernels need operands without gaps between rows (row- or
+    column-major); a gapped one falls to a reference kernel ~1000x slower."""
     if weight.is_contiguous() or weight.T.is_contiguous():
         return weight
     return weight.T.contiguous().T if weight.stride(0) == 1 else weight.contiguous()
 
 
-def linear(x, weight, bias=None, activation: str = "none"):
-    """activation(x @ weight.T + bias), one fused call on the oneDNN path."""
-    if _on_onednn(x):
-        return torch.ops.mkldnn._linear_pointwise(x, _dense(weight), bias, activation, [], "")
-    return _ACTIVATIONS[activation](F.linear(x, weight, bias))
+class Product:
+    """``x @ W + other`` for one weight on one path. Built once per sequence
+    (packing the weight), called once per step."""
+
+    def __init__(self, path: str, weight: torch.Tensor):
+        self.path = path if path in paths_for(weight.device, weight.dtype) else "torch"
+        if self.path == "torch-nn":
+            self.packed = weight.contiguous()
+        else:   # (out, in) rows: F.linear's layout, and what oneDNN reads fastest
+            self.packed = weight.T.contiguous()
+
+    def __call__(self, x: torch.Tensor, other: torch.Tensor | None = None,
+                 out: torch.Tensor | None = None) -> torch.Tensor:
+        if self.path == "onednn":
+            if other is None or other.dim() == 1:
+                result = torch.ops.mkldnn._linear_pointwise(_dense(x), self.packed, other,
+                                                            "none", [], "")
+            else:
+                result = torch.ops.mkldnn._linear_pointwise.binary(
+                    _dense(x), other.expand(x.shape[0], -1), self.packed, None, "add")
+            return result if out is None else out.copy_(result)
+        weight = self.packed if self.path == "torch-nn" else self.packed.T
+        if other is None:
+            return torch.mm(x, weight) if out is None else torch.mm(x, weight, out=out)
+        return torch.addmm(other, x, weight) if out is None else torch.addmm(other, x, weight,
+                                                                            out=out)
 
 
-def linear_add(x, weight, other):
-    """x @ weight.T + other."""
-    if _on_onednn(x):
-        return torch.ops.mkldnn._linear_pointwise.binary(x, other, _dense(weight), None, "add")
-    return torch.addmm(other, x, weight.T)
-
-
-def summed_outer(a, b):
+def summed_outer(a: torch.Tensor, b: torch.Tensor, path: str = "torch") -> torch.Tensor:
     """a.T @ b over rows: sum_i a_i^T b_i, the shape of every weight gradient.
     a: (..., in) and b: (..., out) with the same leading dims -> (in, out)."""
     a, b = a.reshape(-1, a.shape[-1]), b.reshape(-1, b.shape[-1])
-    return linear(a.T, b.T)
+    if path == "onednn" and "onednn" in paths_for(a.device, a.dtype):
+        return torch.ops.mkldnn._linear_pointwise(_dense(a.T), _dense(b.T), None, "none", [], "")
+    return torch.mm(a.T, b)

@@ -37,6 +37,7 @@ from .records import RunRecords, SnapshotRing
 from .restarts import SameStart
 from .saved import SavedRun
 from .states import RunError, RunState, StepRequest, allowed_commands, refusal
+from .cores import CORES
 from .thread import TrainingThread
 
 STOP_JOIN_S = 1.5           # stop() waits this long for the thread (the promise is < 2 s)
@@ -390,6 +391,7 @@ class Run(TrainingThread, SavedRun):
         else:
             self._active_since = now
         self._parked = parked
+        CORES.active(self.id, not parked)
         self._cond.notify_all()
 
     def _elapsed_locked(self) -> float:

@@ -11,7 +11,9 @@ import traceback as traceback_module
 
 import torch
 
+from .. import engine
 from ..training import DivergedError, half_state_dict, wants_sample
+from .cores import CORES
 from .params import ParamsFrozen
 from .states import RunState
 
@@ -22,6 +24,7 @@ class TrainingThread:
     """The thread's half of ``Run`` (``Run._launch`` starts ``_main``)."""
 
     def _main(self) -> None:
+        engine.apply_to_this_thread()
         try:
             self._train()
             with self._cond:
@@ -56,6 +59,7 @@ class TrainingThread:
                 if not self._wait_for_turn():
                     return
                 self._autosave_if_due()
+                CORES.apply(self.id, self.models.values())   # both cores while alone
                 records = self._loop.train_batch(X, Y)
                 with self._cond:
                     self._batch, self._batch_in_epoch = self._loop.batch, self._batch_in_epoch + 1

@@ -6,15 +6,17 @@ import pytest
 import torch
 
 from gru_core.models import PARAM_NAMES, ScratchGRU, kernels, make_model, model_kind
-from gru_core.models.fast import FastScratchGRU, ResetAfterSequence, ResetBeforeSequence
+from gru_core.models.batch_split import row_slices
+from gru_core.models.fast import FastScratchGRU, FastSequence
+from gru_core.models.fast_cells import ResetAfter, ResetBefore
 from gru_core.training import Trainer, train_epoch
 
 
-@pytest.fixture(params=kernels.PATHS)
+@pytest.fixture(params=kernels.PATHS + (kernels.AUTO,))
 def backend(request):
-    """Run a test on each kernel path: oneDNN's fused matmuls and PyTorch's own
-    ops (the path CUDA and float64 always take)."""
-    if request.param not in kernels.available_paths():
+    """Run a test on each kernel path forced for every product (oneDNN, and
+    PyTorch's addmm with either weight layout), and on the measured choice."""
+    if request.param != kernels.AUTO and request.param not in kernels.available_paths():
         pytest.skip(f"kernel path {request.param} is not available in this PyTorch")
     with kernels.forced_path(request.param):
         yield request.param
@@ -55,11 +57,14 @@ SHAPES = [  # (vocab, hiddens, batch, steps)
 ]
 
 
+@pytest.mark.parametrize("workers", [1, 2, 3], ids=["1-worker", "2-workers", "3-workers"])
 @pytest.mark.parametrize("reset_after", [False, True], ids=["reset-before", "reset-after"])
 @pytest.mark.parametrize("vocab_size,num_hiddens,batch_size,num_steps", SHAPES)
 def test_outputs_state_and_gradients_match_readable(backend, reset_after, vocab_size,
-                                                    num_hiddens, batch_size, num_steps):
+                                                    num_hiddens, batch_size, num_steps, workers):
+    """Every kernel path, and the batch split across threads (gradients summed)."""
     readable, quick = twin_models(vocab_size, num_hiddens, reset_after, scale=0.3)
+    quick.batch_workers, quick.min_rows_per_worker = workers, 1
     generator = torch.Generator().manual_seed(7)
     X = torch.randint(0, vocab_size, (batch_size, num_steps), generator=generator)
     H0 = torch.randn(batch_size, num_hiddens, generator=generator)  # non-zero initial state
@@ -81,9 +86,10 @@ def test_outputs_state_and_gradients_match_readable(backend, reset_after, vocab_
     assert relative_error(grad_H0, grad_H0_ref) <= 1e-4
 
 
-@pytest.mark.parametrize("sequence,extra", [(ResetBeforeSequence, 0), (ResetAfterSequence, 1)],
+@pytest.mark.parametrize("cell,extra", [(ResetBefore, 0), (ResetAfter, 1)],
                          ids=["reset-before", "reset-after"])
-def test_hand_written_backward_is_the_derivative(sequence, extra):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_hand_written_backward_is_the_derivative(cell, extra, workers):
     """torch.autograd.gradcheck in float64 (the torch-ops path): the BPTT
     backward equals finite differences of the forward for every input."""
     vocab_size, num_hiddens, batch_size, num_steps = 5, 3, 2, 4
@@ -96,18 +102,27 @@ def test_hand_written_backward_is_the_derivative(sequence, extra):
                 for shape in shapes]
     for tensor in tensors:
         tensor.requires_grad_(True)
-    assert torch.autograd.gradcheck(lambda *args: sequence.apply(inputs, *args), tensors)
+    names = PARAM_NAMES + (("b_hh",) if extra else ())
+    paths = dict.fromkeys(("gates", "candidate", "candidate back", "gates back", "step",
+                           "step back", "weight gradients"), "torch")
+    slices = tuple((rows, paths) for rows in row_slices(batch_size, workers))
+    assert torch.autograd.gradcheck(
+        lambda *args: FastSequence.apply(cell, names, slices, inputs, *args), tensors)
 
 
+@pytest.mark.parametrize("workers", [1, 2], ids=["1-worker", "2-workers"])
 @pytest.mark.parametrize("kind", ["scratch-fast", "scratch-fast-reset-after"])
-def test_five_epochs_of_training_agree(time_machine, kind):
+def test_five_epochs_of_training_agree(time_machine, kind, workers):
     """Same seed, same batches, d2l's sgd and clipping: after 5 epochs every
-    parameter agrees with the readable model's to 1e-3 relative."""
+    parameter agrees with the readable model's to 1e-3 relative (the batch
+    split across two threads too)."""
     readable_kind = kind.replace("-fast", "")
     vocab_size = len(time_machine.vocab)
     histories, models = {}, {}
     for name in (readable_kind, kind):
         model = make_model(name, vocab_size, 48, "cpu", seed=0)
+        if name == kind:
+            model.batch_workers = workers
         trainer = Trainer(model, lr=1.0, clip_theta=1.0)
         loader = time_machine.loader(batch_size=32, num_steps=35, seed=0)
         histories[name] = [train_epoch(trainer, loader).perplexity for _ in range(5)]

@@ -1,0 +1,58 @@
+"""Running the slices of one batch in threads of their own.
+
+Batch rows are independent sequences: ``fast.FastSequence`` gives each slice
+of rows to a thread and sums the weight gradients. PyTorch releases the GIL
+inside its ops, so the slices' products run on different cores at once; the
+Python between them is short. One pool for the process, created at first use,
+with a thread per core beyond the caller's (idle between batches; not a
+training thread: runs own those).
+"""
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import torch
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def row_slices(batch: int, workers: int) -> list[slice]:
+    """``workers`` contiguous slices of ``range(batch)``, sizes differing by at most one."""
+    workers = max(1, min(workers, batch))
+    bounds = [batch * k // workers for k in range(workers + 1)]
+    return [slice(start, stop) for start, stop in zip(bounds, bounds[1:])]
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) - 1),
+                                       thread_name_prefix="fast-engine-slice")
+        return _pool
+
+
+def _without_autograd(work):
+    # grad mode is per thread: a pool thread would otherwise record a graph
+    with torch.no_grad():
+        return work()
+
+
+def in_parallel(works: list) -> list:
+    """Call each of ``works`` (no arguments) and return their results in order:
+    the first on this thread, the others on the pool. Every call has ended
+    before this returns or raises."""
+    if len(works) == 1:
+        return [works[0]()]
+    futures = [_executor().submit(_without_autograd, work) for work in works[1:]]
+    try:
+        first = works[0]()
+    finally:
+        others = [future.exception() for future in futures]   # waits for each
+    for error in others:
+        if error is not None:
+            raise error
+    return [first] + [future.result() for future in futures]

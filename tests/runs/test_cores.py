@@ -1,0 +1,32 @@
+"""gru_core.runs.cores: a run training alone may split its batch across all
+cores; several training at once get one core each."""
+from __future__ import annotations
+
+from gru_core.models import make_model
+from gru_core.runs.cores import CORES, CoreShare
+
+from .common import wait_until
+
+
+def test_cores_are_shared_among_the_runs_training_now():
+    share = CoreShare(cores=2)
+    assert share.workers_for("a") == 2
+    share.active("a", True)
+    assert share.workers_for("a") == 2        # itself does not count against it
+    share.active("b", True)
+    assert share.workers_for("a") == share.workers_for("b") == 1
+    share.active("b", False)                 # paused or finished
+    assert share.workers_for("a") == 2 and share.training_now() == 1
+    fast, readable = make_model("scratch-fast", 28, 8), make_model("scratch", 28, 8)
+    assert share.apply("a", [fast, readable]) == 2
+    assert fast.batch_workers == 2 and not hasattr(readable, "batch_workers")
+
+
+def test_a_run_says_when_it_trains(make_run):
+    run = make_run(model="scratch-fast", scratch_engine="scratch-fast", num_epochs=200)
+    run.start()
+    wait_until(lambda: run.id in CORES._active)
+    wait_until(lambda: run.models["scratch"].batch_workers == CORES.workers_for(run.id))
+    run.pause()
+    wait_until(lambda: run.id not in CORES._active)
+    run.stop()
