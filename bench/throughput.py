@@ -1,27 +1,28 @@
-"""Training throughput of four GRU implementations on d2l's Time Machine config.
+"""Training throughput of the GRU implementations on d2l's Time Machine config.
 
-(a) seed      the seed notebook's code as written (d2l's ``gru``, ``get_params``,
-              ``RNNModelScratch``, ``grad_clipping``, ``sgd``, ``train_epoch_ch8``),
-              transcribed below as the baseline
-(b) readable  gru_core's ``ScratchGRU`` (the model the app explains)
-(c) fast      gru_core's ``FastScratchGRU``
-(d) concise   gru_core's ``ConciseGRU`` (``nn.GRU``)
+    seed        the seed notebook's code as written (``bench/seed_code.py``), the baseline
+    readable    gru_core's ``ScratchGRU`` (the model the app explains)
+    fast        gru_core's ``FastScratchGRU``, kernel paths measured per product (the default)
+    fast[P]     the same with path P forced for every product (torch, torch-nn, onednn)
+    fast/2 slices  the batch rows split across two threads of one torch thread each
+    fast/2 threads torch's intra-op threads = 2 instead (one slice)
+    concise     gru_core's ``ConciseGRU`` (``nn.GRU``)
 
-Each repeat trains every variant for one epoch in turn (a b c d a b c d ...), so
-load from other processes slows all of them alike; the medians and ratios come
-from one run. Every epoch is timed from outside, data iteration included.
+Each repeat trains every variant for one epoch in turn, so load from other
+processes slows all of them alike; the medians and ratios come from one run.
+Every epoch is timed from outside, data iteration included. Every variant runs
+under the engine's policy (malloc kept for reuse, denormals flushed). The
+recurrent-matmul floor (``bench/matmul_floor.py``) is measured in the same run.
 
-    python bench/throughput.py                      # hiddens 128, 256, 512
-    python bench/throughput.py --threads 1 2        # the whole table per thread count
-    python bench/throughput.py --time-to-ppl        # also: seconds to perplexity <= 1.5
-    python bench/throughput.py --profile            # where the fast engine spends its time
+    python bench/throughput.py --hiddens 256 --threads 1       # the issue's table
+    python bench/throughput.py --time-to-ppl                   # also: seconds to perplexity <= 1.5
+    python bench/throughput.py --profile                       # where the fast engine spends its time
 """
 from __future__ import annotations
 
 import argparse
 import json
-import math
-import platform
+import os
 import resource
 import statistics
 import subprocess
@@ -30,164 +31,65 @@ import threading
 import time
 from pathlib import Path
 
+import warnings
+
 import torch
-import torch.nn.functional as F
-from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from matmul_floor import floor_ms, floor_parts, print_floor  # noqa: E402
+from seed_code import BATCH_SIZE, LR, NUM_STEPS, SeedRun  # noqa: E402
 
 from gru_core import engine  # noqa: E402
 from gru_core.data import load_corpus_time_machine  # noqa: E402
-from gru_core.models import ScratchGRU, kernels, make_model  # noqa: E402
+from gru_core.models import kernel_choice, kernels, make_model  # noqa: E402
 from gru_core.training import Trainer  # noqa: E402
 
-VARIANTS = ("seed", "readable", "fast", "concise")
-BATCH_SIZE, NUM_STEPS, LR, CLIP_THETA = 32, 35, 1.0, 1.0
-
-
-# ---------------------------------------------------------------- (a) the seed, as written
-
-def get_params(vocab_size, num_hiddens, device):
-    num_inputs = num_outputs = vocab_size
-
-    def normal(shape):
-        return torch.randn(size=shape, device=device) * 0.01
-
-    def three():
-        return (normal((num_inputs, num_hiddens)), normal((num_hiddens, num_hiddens)),
-                torch.zeros(num_hiddens, device=device))
-
-    W_xz, W_hz, b_z = three()  # update gate parameters
-    W_xr, W_hr, b_r = three()  # reset gate parameters
-    W_xh, W_hh, b_h = three()  # candidate hidden state parameters
-    W_hq = normal((num_hiddens, num_outputs))
-    b_q = torch.zeros(num_outputs, device=device)
-    params = [W_xz, W_hz, b_z, W_xr, W_hr, b_r, W_xh, W_hh, b_h, W_hq, b_q]
-    for param in params:
-        param.requires_grad_(True)
-    return params
-
-
-def init_gru_state(batch_size, num_hiddens, device):
-    return (torch.zeros((batch_size, num_hiddens), device=device),)
-
-
-def gru(inputs, state, params):
-    W_xz, W_hz, b_z, W_xr, W_hr, b_r, W_xh, W_hh, b_h, W_hq, b_q = params
-    H, = state
-    outputs = []
-    for X in inputs:
-        Z = torch.sigmoid((X @ W_xz) + (H @ W_hz) + b_z)
-        R = torch.sigmoid((X @ W_xr) + (H @ W_hr) + b_r)
-        H_tilda = torch.tanh((X @ W_xh) + ((R * H) @ W_hh) + b_h)
-        H = Z * H + (1 - Z) * H_tilda
-        Y = H @ W_hq + b_q
-        outputs.append(Y)
-    return torch.cat(outputs, dim=0), (H,)
-
-
-class RNNModelScratch:
-    """d2l's RNN model implemented from scratch."""
-
-    def __init__(self, vocab_size, num_hiddens, device, get_params, init_state, forward_fn):
-        self.vocab_size, self.num_hiddens = vocab_size, num_hiddens
-        self.params = get_params(vocab_size, num_hiddens, device)
-        self.init_state, self.forward_fn = init_state, forward_fn
-
-    def __call__(self, X, state):
-        X = F.one_hot(X.T, self.vocab_size).type(torch.float32)
-        return self.forward_fn(X, state, self.params)
-
-    def begin_state(self, batch_size, device):
-        return self.init_state(batch_size, self.num_hiddens, device)
-
-
-def grad_clipping(net, theta):
-    if isinstance(net, nn.Module):
-        params = [p for p in net.parameters() if p.requires_grad]
-    else:
-        params = net.params
-    norm = torch.sqrt(sum(torch.sum((p.grad ** 2)) for p in params))
-    if norm > theta:
-        for param in params:
-            param.grad[:] *= theta / norm
-
-
-def sgd(params, lr, batch_size):
-    with torch.no_grad():
-        for param in params:
-            param -= lr * param.grad / batch_size
-            param.grad.zero_()
-
-
-def train_epoch_ch8(net, train_iter, loss, updater, device, use_random_iter):
-    """d2l's epoch; returns (perplexity, tokens). (d2l's Timer is replaced by
-    the harness's outside timer, the same for every variant.)"""
-    state = None
-    loss_sum, num_tokens = 0.0, 0
-    for X, Y in train_iter:
-        if state is None or use_random_iter:
-            state = net.begin_state(batch_size=X.shape[0], device=device)
-        else:
-            for s in state:
-                s.detach_()
-        y = Y.T.reshape(-1)
-        X, y = X.to(device), y.to(device)
-        y_hat, state = net(X, state)
-        l = loss(y_hat, y.long()).mean()
-        l.backward()
-        grad_clipping(net, 1)
-        updater(batch_size=1)
-        loss_sum += float(l * y.numel())
-        num_tokens += y.numel()
-    return math.exp(loss_sum / num_tokens), num_tokens
-
-
-# ---------------------------------------------------------------- variants
-
-class SeedRun:
-    """(a): the notebook's objects, one epoch per call."""
-
-    def __init__(self, corpus, num_hiddens, seed):
-        torch.manual_seed(seed)
-        self.net = RNNModelScratch(len(corpus.vocab), num_hiddens, "cpu", get_params,
-                                   init_gru_state, gru)
-        self.loader = corpus.loader(BATCH_SIZE, NUM_STEPS, seed=seed)
-        self.loss = nn.CrossEntropyLoss()
-
-    def copy_weights_from(self, model: ScratchGRU) -> None:
-        with torch.no_grad():
-            for mine, theirs in zip(self.net.params, model.parameters()):
-                mine.copy_(theirs)
-
-    def epoch(self):
-        def updater(batch_size):
-            sgd(self.net.params, LR, batch_size)
-        return train_epoch_ch8(self.net, self.loader, self.loss, updater, "cpu", False)
+CLIP_THETA = 1.0
+warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad")  # the seed, as written
+# name -> (model kind, forced kernel path, batch slices, torch threads or None = the table's)
+VARIANTS = {
+    "seed": ("seed", None, 1, None), "readable": ("scratch", None, 1, None),
+    "fast": ("scratch-fast", kernels.AUTO, 1, None),
+    **{f"fast[{path}]": ("scratch-fast", path, 1, None) for path in kernels.available_paths()},
+    "fast/2 slices": ("scratch-fast", kernels.AUTO, 2, 1),
+    "fast/2 threads": ("scratch-fast", kernels.AUTO, 1, 2),
+    "concise": ("concise", None, 1, None)}
+BASELINES = ("readable", "concise", "seed")
 
 
 class LibraryRun:
-    """(b), (c), (d): gru_core's Trainer, as the app and the CLI train."""
+    """gru_core's Trainer, as the app and the CLI train."""
 
-    KINDS = {"readable": "scratch", "fast": "scratch-fast", "concise": "concise"}
-
-    def __init__(self, corpus, num_hiddens, seed, variant):
-        self.model = make_model(self.KINDS[variant], len(corpus.vocab), num_hiddens, "cpu", seed)
+    def __init__(self, corpus, num_hiddens, seed, kind, path, slices, threads):
+        self.model = make_model(kind, len(corpus.vocab), num_hiddens, "cpu", seed)
+        if slices > 1:
+            self.model.batch_workers = slices
+        self.path, self.threads = path, threads
         self.trainer = Trainer(self.model, LR, CLIP_THETA)
         self.loader = corpus.loader(BATCH_SIZE, NUM_STEPS, seed=seed)
 
     def epoch(self):
-        self.trainer.begin_epoch()
-        for X, Y in self.loader:
-            self.trainer.train_batch(X, Y)
-        stats = self.trainer.end_epoch()
+        threads = torch.get_num_threads()
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        try:
+            with kernels.forced_path(self.path or kernels.AUTO):
+                self.trainer.begin_epoch()
+                for X, Y in self.loader:
+                    self.trainer.train_batch(X, Y)
+                stats = self.trainer.end_epoch(1)
+        finally:
+            torch.set_num_threads(threads)
         return stats.perplexity, stats.num_tokens
 
 
 def make_run(variant, corpus, num_hiddens, seed=0):
-    if variant == "seed":
+    kind, path, slices, threads = VARIANTS[variant]
+    if kind == "seed":
         return SeedRun(corpus, num_hiddens, seed)
-    return LibraryRun(corpus, num_hiddens, seed, variant)
+    return LibraryRun(corpus, num_hiddens, seed, kind, path, slices, threads)
 
 
 def timed_epoch(run):
@@ -197,34 +99,20 @@ def timed_epoch(run):
     return perplexity, tokens, time.perf_counter() - start, time.process_time() - start_cpu
 
 
-def gru_gflop_per_token(num_hiddens, vocab_size):
-    """Matmul work of one training token, the same for every variant (multiply-
-    adds x 2): the gate and candidate matmuls over [H | one_hot] forward
-    (3 (n+V) n), their gradients into H backward (3 n^2), their weight
-    gradients (3 (n+V) n), and the output layer forward and backward (3 n V)."""
-    n, v = num_hiddens, vocab_size
-    return 2 * (6 * (n + v) * n + 3 * n * n + 3 * n * v) / 1e9
-
-
 # ---------------------------------------------------------------- measurements
 
-def measure_throughput(corpus, hiddens, repeats, variants):
-    """Interleaved repeats -> {"wall" | "cpu": {num_hiddens: {variant: [tokens/s, ...]}}}:
-    tokens per wall second, and per CPU second of this process (the work
-    itself, less sensitive to how much of the CPU other processes take)."""
-    results = {"wall": {}, "cpu": {}}
-    for num_hiddens in hiddens:
-        runs = {variant: make_run(variant, corpus, num_hiddens) for variant in variants}
-        for run in runs.values():  # warm-up: allocator, oneDNN kernels, caches
-            run.epoch()
-        wall, cpu = ({variant: [] for variant in variants} for _ in range(2))
-        for _ in range(repeats):
-            for variant, run in runs.items():
-                _, tokens, seconds, cpu_seconds = timed_epoch(run)
-                wall[variant].append(tokens / seconds)
-                cpu[variant].append(tokens / cpu_seconds)
-        results["wall"][num_hiddens], results["cpu"][num_hiddens] = wall, cpu
-    return results
+def measure_throughput(corpus, num_hiddens, repeats, variants):
+    """Interleaved repeats -> ({variant: [tokens per wall s]}, {variant: [per CPU s]})."""
+    runs = {variant: make_run(variant, corpus, num_hiddens) for variant in variants}
+    for run in runs.values():  # warm-up: allocator, kernel choice, oneDNN kernels, caches
+        run.epoch()
+    wall, cpu = ({variant: [] for variant in variants} for _ in range(2))
+    for _ in range(repeats):
+        for variant, run in runs.items():
+            _, tokens, seconds, cpu_seconds = timed_epoch(run)
+            wall[variant].append(tokens / seconds)
+            cpu[variant].append(tokens / cpu_seconds)
+    return wall, cpu
 
 
 def memory_of(variant, num_hiddens, epochs=2):
@@ -242,9 +130,8 @@ def resident_mib() -> float:
 
 
 def memory_child(corpus, variant, num_hiddens, epochs):
-    """Two measures: ru_maxrss growth (the kernel's high-water mark; reads 0
-    when the import of torch already peaked higher) and the peak of RSS sampled
-    every millisecond by a watcher thread, minus RSS before the model existed."""
+    """The peak of RSS sampled every millisecond by a watcher thread, minus RSS
+    before the model existed, and the ru_maxrss growth."""
     before_max = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     before = resident_mib()
     peak, done = [before], threading.Event()
@@ -265,13 +152,15 @@ def memory_child(corpus, variant, num_hiddens, epochs):
                       "maxrss_growth_mib": (after_max - before_max) / 1024}))  # Linux: KiB
 
 
-def time_to_perplexity(corpus, target, max_epochs, num_hiddens=256, variants=("seed", "fast")):
-    """Train (a) and (c) from the same initial weights, one epoch each in turn,
+def time_to_perplexity(corpus, target, max_epochs, variants, num_hiddens=256):
+    """Train the variants from the same initial weights, one epoch each in turn,
     until each reaches the target perplexity; training seconds and epochs."""
     runs = {variant: make_run(variant, corpus, num_hiddens) for variant in variants}
-    runs["seed"].copy_weights_from(runs["fast"].model)
-    reached = {}
-    seconds = dict.fromkeys(variants, 0.0)
+    source = next(run.model for run in runs.values() if isinstance(run, LibraryRun))
+    for run in runs.values():
+        if isinstance(run, SeedRun):
+            run.copy_weights_from(source)
+    reached, seconds = {}, dict.fromkeys(variants, 0.0)
     for epoch in range(1, max_epochs + 1):
         for variant in variants:
             if variant in reached:
@@ -279,37 +168,12 @@ def time_to_perplexity(corpus, target, max_epochs, num_hiddens=256, variants=("s
             perplexity, _, spent, _ = timed_epoch(runs[variant])
             seconds[variant] += spent
             if perplexity <= target:
-                reached[variant] = {"epochs": epoch, "seconds": seconds[variant],
-                                    "perplexity": perplexity}
+                reached[variant] = {"epochs": epoch, "seconds": round(seconds[variant], 1),
+                                    "perplexity": round(perplexity, 3)}
         if len(reached) == len(variants):
             break
     return {variant: reached.get(variant, {"epochs": None, "seconds": seconds[variant]})
             for variant in variants}
-
-
-def onednn_peak_gflops(num_hiddens, vocab_size):
-    """What the CPU's matmul units give for this engine's shapes at the current
-    thread count: the per-step gate matmul and the weight-gradient matmul."""
-    step_input = torch.randn(BATCH_SIZE, num_hiddens + vocab_size)
-    step_weight = torch.randn(2 * num_hiddens, num_hiddens + vocab_size)
-    rows = torch.randn(BATCH_SIZE * NUM_STEPS, num_hiddens + vocab_size)
-    grads = torch.randn(BATCH_SIZE * NUM_STEPS, 2 * num_hiddens)
-    shapes = {"step (32 x %d x %d)" % (num_hiddens + vocab_size, 2 * num_hiddens):
-              (lambda: kernels.linear(step_input, step_weight), 2 * step_input.numel() * 2 * num_hiddens),
-              "weight grad (%d x 1120 x %d)" % (num_hiddens + vocab_size, 2 * num_hiddens):
-              (lambda: kernels.summed_outer(rows, grads), 2 * rows.numel() * 2 * num_hiddens),
-              "torch.mm step (MKL)":
-              (lambda: step_input @ step_weight.T, 2 * step_input.numel() * 2 * num_hiddens)}
-    peaks = {}
-    for name, (call, flop) in shapes.items():
-        timings = []
-        for _ in range(7):
-            start = time.perf_counter()
-            for _ in range(20):
-                call()
-            timings.append((time.perf_counter() - start) / 20)
-        peaks[name] = flop / min(timings) / 1e9
-    return peaks
 
 
 def profile_fast(corpus, num_hiddens):
@@ -318,111 +182,126 @@ def profile_fast(corpus, num_hiddens):
     run.epoch()
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         run.epoch()
-    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=15))
+    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=20))
 
 
 # ---------------------------------------------------------------- report
 
-def machine_line():
-    model = platform.processor() or platform.machine()
+def machine_lines() -> list[str]:
+    model, flags = "unknown CPU", ""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
+            if line.startswith("model name") and model == "unknown CPU":
                 model = line.split(":", 1)[1].strip()
-                break
+            if line.startswith(("flags", "Features")) and not flags:
+                wanted = ("avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni", "amx_tile", "neon", "asimd")
+                flags = " ".join(f for f in line.split(":", 1)[1].split() if f in wanted)
     except OSError:
         pass
-    import os
-    return f"{model}, {os.cpu_count()} CPUs, torch {torch.__version__}, kernel path {kernels.active_path()}"
+    return [f"{model}, {os.cpu_count()} CPUs, flags: {flags or 'n/a'}",
+            f"torch {torch.__version__}, CPU capability {torch.backends.cpu.get_cpu_capability()}, "
+            f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"]
 
 
-def print_table(results, title, vocab_size):
-    print(f"\n## {title}  (median over the repeats; min-max in brackets)")
-    header = "| hiddens | " + " | ".join(VARIANTS) + " | c/a | c/b | c/d | fast GFLOP/s |"
+def print_table(wall, cpu, threads, batch_floor_ms, tokens_per_batch):
+    """One row per variant: tokens/s (wall, CPU), ms per batch, ratios, % of floor."""
+    medians = {v: statistics.median(s) for v, s in wall.items()}
+    print(f"\n## torch threads = {threads}: tokens per wall second, median over the repeats "
+          f"(min-max); ms per batch from the median; floor {batch_floor_ms:.2f} ms per batch")
+    present = [b for b in BASELINES if b in medians]
+    header = ("| variant | tokens/s | tokens per CPU-s | ms/batch | "
+              + " | ".join(f"x {b}" for b in present) + " | % of floor |")
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
-    for num_hiddens, samples in results.items():
-        medians = {v: statistics.median(s) for v, s in samples.items()}
-        cells = [f"{medians[v]:,.0f} ({min(samples[v]) / 1e3:.0f}k-{max(samples[v]) / 1e3:.0f}k)"
-                 for v in VARIANTS]
-        gflops = medians["fast"] * gru_gflop_per_token(num_hiddens, vocab_size)
-        ratios = [medians["fast"] / medians[v] for v in ("seed", "readable", "concise")]
-        print(f"| {num_hiddens} | " + " | ".join(cells) + " | "
-              + " | ".join(f"{r:.2f}" for r in ratios) + f" | {gflops:.0f} |")
-
-
-def print_memory(memory):
-    if memory:
-        print("\npeak resident-memory growth while building + training 2 epochs, MiB, fresh process "
-              "per variant (sampled RSS peak every 1 ms / ru_maxrss delta):")
-        for num_hiddens, per_variant in memory.items():
-            print(f"  hiddens {num_hiddens}: " + ", ".join(
-                f"{v} {m['sampled_peak_growth_mib']:.1f} / {m['maxrss_growth_mib']:.1f}"
-                for v, m in per_variant.items()))
+    for variant, samples in wall.items():
+        ms = tokens_per_batch / medians[variant] * 1e3
+        ratios = " | ".join(f"{medians[variant] / medians[b]:.2f}" for b in present)
+        print(f"| {variant} | {medians[variant]:,.0f} ({min(samples) / 1e3:.0f}k-"
+              f"{max(samples) / 1e3:.0f}k) | {statistics.median(cpu[variant]):,.0f} | {ms:.1f} | "
+              f"{ratios} | {batch_floor_ms / ms:.0%} |")
+    if "fast/2 slices" in medians and "fast" in medians:
+        print(f"two cores for one run: fast/2 slices {medians['fast/2 slices'] / medians['fast']:.2f}x, "
+              f"fast/2 threads {medians.get('fast/2 threads', 0) / medians['fast']:.2f}x "
+              f"the one-core tokens/s")
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--hiddens", type=int, nargs="+", default=[128, 256, 512])
+    parser.add_argument("--hiddens", type=int, nargs="+", default=[256])
     parser.add_argument("--repeats", type=int, default=7, help="epochs per variant, interleaved")
-    parser.add_argument("--threads", type=int, nargs="+", default=[0],
-                        help="torch intra-op threads; 0 = torch's default; several = one table each")
-    parser.add_argument("--no-memory", action="store_true", help="skip the memory subprocesses")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1],
+                        help="torch intra-op threads of the table; several = one table each")
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    parser.add_argument("--memory", action="store_true", help="also peak memory (subprocesses)")
     parser.add_argument("--time-to-ppl", action="store_true",
-                        help="also time (a) and (c) to perplexity <= --target on the d2l config")
+                        help="also time seed and fast to perplexity <= --target on the d2l config")
+    parser.add_argument("--ppl-variants", nargs="+", choices=list(VARIANTS), default=["seed", "fast"])
     parser.add_argument("--target", type=float, default=1.5)
     parser.add_argument("--max-epochs", type=int, default=500)
-    parser.add_argument("--profile", action="store_true", help="torch.profiler table of (c)")
+    parser.add_argument("--profile", action="store_true", help="torch.profiler table of fast")
     parser.add_argument("--json-out", metavar="FILE")
-    parser.add_argument("--memory-child", choices=VARIANTS, help=argparse.SUPPRESS)
+    parser.add_argument("--memory-child", choices=list(VARIANTS), help=argparse.SUPPRESS)
     parser.add_argument("--epochs", type=int, default=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     for name in ("repeats", "max_epochs"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
-    if any(h < 1 for h in args.hiddens) or any(t < 0 for t in args.threads):
-        parser.error("--hiddens must be >= 1 and --threads >= 0")
+    if any(h < 1 for h in args.hiddens) or any(t < 1 for t in args.threads):
+        parser.error("--hiddens and --threads must be >= 1")
     return args
 
 
 def main(argv=None):
     args = parse_args(argv)
-    # the app's engine policy (malloc kept for reuse); every variant runs under it alike
-    engine.keep_freed_memory_for_reuse()
+    engine.keep_freed_memory_for_reuse()   # the app's policy, every variant alike
+    engine.flush_denormals(True)
     corpus = load_corpus_time_machine()
     vocab_size = len(corpus.vocab)
-    default_threads = torch.get_num_threads()
     if args.memory_child:
-        torch.set_num_threads(args.threads[0] or default_threads)
+        torch.set_num_threads(args.threads[0])
         return memory_child(corpus, args.memory_child, args.hiddens[0], args.epochs)
-    print(f"# {machine_line()}\n# batch {BATCH_SIZE}, steps {NUM_STEPS}, lr {LR}, "
-          f"{len(corpus.indices)} tokens, vocab {vocab_size}; {time.strftime('%Y-%m-%d %H:%M')}")
-    report = {"machine": machine_line(), "tables": {}}
+    machine = machine_lines()
+    print("\n".join(f"# {line}" for line in machine)
+          + f"\n# batch {BATCH_SIZE}, steps {NUM_STEPS}, lr {LR}, {len(corpus.indices)} tokens, "
+          f"vocab {vocab_size}; {time.strftime('%Y-%m-%d %H:%M')}")
+    report = {"machine": machine, "tables": {}}
+    tokens_per_batch = BATCH_SIZE * NUM_STEPS
     for threads in args.threads:
-        torch.set_num_threads(threads or default_threads)
-        threads = torch.get_num_threads()
-        results = measure_throughput(corpus, args.hiddens, args.repeats, VARIANTS)
-        memory = {} if args.no_memory else {
-            h: {v: memory_of(v, h) for v in VARIANTS} for h in args.hiddens}
-        print_table(results["wall"], f"tokens per wall second, torch threads = {threads}", vocab_size)
-        print_table(results["cpu"], f"tokens per CPU second of the process, torch threads = {threads}"
-                    + (" (includes OpenMP spin-waiting)" if threads > 1 else ""), vocab_size)
-        print_memory(memory)
-        peaks = onednn_peak_gflops(256, vocab_size)
-        print("matmul GFLOP/s measured now for the fast engine's shapes (hiddens 256): "
-              + ", ".join(f"{name} {value:.0f}" for name, value in peaks.items()))
-        report["tables"][threads] = {"tokens_per_second": results, "memory_mib": memory,
-                                     "peak_gflops": peaks}
+        torch.set_num_threads(threads)
+        kernel_choice.forget_choices()
+        for num_hiddens in args.hiddens:
+            parts = floor_parts(num_hiddens, vocab_size, BATCH_SIZE, NUM_STEPS)
+            wall, cpu = measure_throughput(corpus, num_hiddens, args.repeats, args.variants)
+            parts_after = floor_parts(num_hiddens, vocab_size, BATCH_SIZE, NUM_STEPS)
+            floor = min(floor_ms(parts), floor_ms(parts_after))   # the quieter of before/after
+            print(f"\n# hiddens {num_hiddens}; load average now "
+                  f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            print_table(wall, cpu, threads, floor, tokens_per_batch)
+            print_floor(parts if floor_ms(parts) <= floor_ms(parts_after) else parts_after)
+            print("kernel choice: " + kernel_choice.kernel_summary())
+            memory = {v: memory_of(v, num_hiddens) for v in args.variants} if args.memory else {}
+            if memory:
+                print("peak RSS growth, MiB (sampled / ru_maxrss): " + ", ".join(
+                    f"{v} {m['sampled_peak_growth_mib']:.1f} / {m['maxrss_growth_mib']:.1f}"
+                    for v, m in memory.items()))
+            report["tables"][f"{threads} threads, {num_hiddens} hiddens"] = {
+                "tokens_per_wall_second": wall, "tokens_per_cpu_second": cpu,
+                "floor_ms": floor, "memory_mib": memory,
+                "kernels": kernel_choice.kernel_report().lines()}
     if args.profile:
         profile_fast(corpus, 256)
     if args.time_to_ppl:
-        reached = time_to_perplexity(corpus, args.target, args.max_epochs)
+        torch.set_num_threads(args.threads[0])
+        reached = time_to_perplexity(corpus, args.target, args.max_epochs, args.ppl_variants)
         print(f"\ntime to perplexity <= {args.target} (hiddens 256, threads "
               f"{torch.get_num_threads()}, same initial weights, epochs interleaved):")
         for variant, record in reached.items():
             print(f"  {variant}: {record}")
-        if all(r["epochs"] for r in reached.values()):
-            print(f"  seed / fast seconds: {reached['seed']['seconds'] / reached['fast']['seconds']:.2f}")
+        if all(r["epochs"] for r in reached.values()) and "seed" in reached:
+            for variant in reached:
+                if variant != "seed":
+                    print(f"  seed / {variant} seconds: "
+                          f"{reached['seed']['seconds'] / reached[variant]['seconds']:.2f}")
         report["time_to_ppl"] = reached
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(report, indent=2))
