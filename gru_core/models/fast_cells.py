@@ -109,9 +109,11 @@ class ResetBefore:
         to_reset = (previous * R_all).mul_(1 - R_all)             # d(R*H)/d pre-R = H R (1 - R)
         back_candidate = Product(paths["candidate back"], p["W_hh"].T)
         back_gates = Product(paths["gates back"], torch.cat((p["W_hr"], p["W_hz"]), 1).T)
-        grad_pre = candidates.new_empty(steps, batch, 3 * n)       # [d pre-R | d pre-Z | d pre-tanh]
-        D, D_r = grad_pre[..., :2 * n].unbind(0), grad_pre[..., :n].unbind(0)
-        D_z, D_h = grad_pre[..., n:2 * n].unbind(0), grad_pre[..., 2 * n:].unbind(0)
+        # each product reads a contiguous block: [d pre-R | d pre-Z] and d pre-tanh apart
+        grad_gates = candidates.new_empty(steps, batch, 2 * n)
+        grad_tanh = candidates.new_empty(steps, batch, n)
+        D, D_r, D_z = grad_gates.unbind(0), grad_gates[..., :n].unbind(0), grad_gates[..., n:].unbind(0)
+        D_h = grad_tanh.unbind(0)
         R, Z, CZ, CH, CR = (x.unbind(0) for x in (R_all, Z_all, to_update, to_candidate, to_reset))
         from_outputs = grad_hiddens.unbind(0)
         grad_reset_hidden = candidates.new_empty(batch, n)
@@ -124,14 +126,16 @@ class ResetBefore:
             direct = (torch.addcmul(from_outputs[t - 1], grad_H, Z[t]) if t
                       else torch.mul(grad_H, Z[t])).addcmul_(grad_reset_hidden, R[t])
             grad_H = back_gates(D[t], direct)
-        path = paths["weight gradients"]
-        grad_recurrent = summed_outer(previous, grad_pre[..., :2 * n], path)
-        grad_candidate = summed_outer(reset_hidden, grad_pre[..., 2 * n:], path)
-        grad_input = _input_gradients(inputs, grad_pre, p["W_xz"].shape[0])
-        grad_bias = grad_input.sum(0)
+        path, vocab = paths["weight gradients"], p["W_xz"].shape[0]
+        grad_recurrent = summed_outer(previous, grad_gates, path)
+        grad_candidate = summed_outer(reset_hidden, grad_tanh, path)
+        grad_gates_input = _input_gradients(inputs, grad_gates, vocab)
+        grad_candidate_input = _input_gradients(inputs, grad_tanh, vocab)
+        grad_gate_bias = grad_gates_input.sum(0)
         grads.update(W_hr=grad_recurrent[:, :n], W_hz=grad_recurrent[:, n:], W_hh=grad_candidate,
-                     W_xr=grad_input[:, :n], W_xz=grad_input[:, n:2 * n], W_xh=grad_input[:, 2 * n:],
-                     b_r=grad_bias[:n], b_z=grad_bias[n:2 * n], b_h=grad_bias[2 * n:])
+                     W_xr=grad_gates_input[:, :n], W_xz=grad_gates_input[:, n:],
+                     W_xh=grad_candidate_input, b_r=grad_gate_bias[:n], b_z=grad_gate_bias[n:],
+                     b_h=grad_candidate_input.sum(0))
         return grad_H, grads
 
 

@@ -108,13 +108,14 @@ class KernelReport:
 # ---------------------------------------------------------------- the products measured
 
 def step_products(cell: str, batch: int, hiddens: int) -> dict:
-    """name -> (rows, inner, outer, with_other): the per-step products of ``cell``,
-    as ``fast_cells`` calls them: x (rows, inner) @ W (inner, outer) [+ other]."""
+    """name -> (rows, inner, outer, with_other, into_buffer): the per-step
+    products of ``cell`` as ``fast_cells`` calls them: x (rows, inner) @ W
+    (inner, outer) [+ other], written into a buffer or into a new tensor."""
     n = hiddens
     if cell == "reset-after":
-        return {"step": (batch, n, 3 * n, True), "step back": (batch, 3 * n, n, True)}
-    return {"gates": (batch, n, 2 * n, True), "candidate": (batch, n, n, True),
-            "candidate back": (batch, n, n, False), "gates back": (batch, 2 * n, n, True)}
+        return {"step": (batch, n, 3 * n, True, True), "step back": (batch, 3 * n, n, True, False)}
+    return {"gates": (batch, n, 2 * n, True, True), "candidate": (batch, n, n, True, True),
+            "candidate back": (batch, n, n, False, True), "gates back": (batch, 2 * n, n, True, False)}
 
 
 def _timed(calls: dict, rounds: int, per_round: int, deadline: float) -> dict:
@@ -145,8 +146,9 @@ def _measure(shape: ShapeClass) -> ShapeChoice:
     choices = []
     products = step_products(shape.cell, shape.batch, shape.hiddens)
     share = BUDGET_S / (len(products) + 1)
-    for index, (name, (rows, inner, outer, with_other)) in enumerate(products.items()):
-        x, weight, out = random(rows, inner), random(inner, outer) * 0.05, random(rows, outer)
+    for index, (name, (rows, inner, outer, with_other, into_buffer)) in enumerate(products.items()):
+        x, weight = random(rows, inner), random(inner, outer) * 0.05
+        out = random(rows, outer) if into_buffer else None
         other = random(rows, outer) if with_other else None
         products = {path: Product(path, weight) for path in paths}
         calls = {path: (lambda p=product: p(x, other, out)) for path, product in products.items()}
