@@ -104,26 +104,28 @@ class Product:
 
     def __init__(self, path: str, weight: torch.Tensor):
         self.path = path if path in paths_for(weight.device, weight.dtype) else "torch"
+        self.onednn = self.path == "onednn"
         if self.path == "torch-nn":
-            self.packed = weight.contiguous()
+            self.packed = self.weight = weight.contiguous()
         else:   # (out, in) rows: F.linear's layout, and what oneDNN reads fastest
             self.packed = weight.T.contiguous()
+            self.weight = self.packed.T   # the view addmm reads, made once, not per step
 
     def __call__(self, x: torch.Tensor, other: torch.Tensor | None = None,
                  out: torch.Tensor | None = None) -> torch.Tensor:
-        if self.path == "onednn":
-            if other is None or other.dim() == 1:
-                result = torch.ops.mkldnn._linear_pointwise(_dense(x), self.packed, other,
-                                                            "none", [], "")
-            else:
-                result = torch.ops.mkldnn._linear_pointwise.binary(
-                    _dense(x), other.expand(x.shape[0], -1), self.packed, None, "add")
-            return result if out is None else out.copy_(result)
-        weight = self.packed if self.path == "torch-nn" else self.packed.T
+        if self.onednn:
+            return self._on_onednn(x, other, out)
         if other is None:
-            return torch.mm(x, weight) if out is None else torch.mm(x, weight, out=out)
-        return torch.addmm(other, x, weight) if out is None else torch.addmm(other, x, weight,
-                                                                            out=out)
+            return torch.mm(x, self.weight, out=out)
+        return torch.addmm(other, x, self.weight, out=out)
+
+    def _on_onednn(self, x, other, out):
+        if other is None or other.dim() == 1:
+            result = torch.ops.mkldnn._linear_pointwise(_dense(x), self.packed, other, "none", [], "")
+        else:
+            result = torch.ops.mkldnn._linear_pointwise.binary(
+                _dense(x), other.expand(x.shape[0], -1), self.packed, None, "add")
+        return result if out is None else out.copy_(result)
 
 
 def summed_outer(a: torch.Tensor, b: torch.Tensor, path: str = "torch") -> torch.Tensor:
