@@ -13,7 +13,7 @@ import torch
 
 from .. import engine
 from ..training import DivergedError, half_state_dict, wants_sample
-from .cores import CORES
+from .cores import CORES, SliceChoice
 from .params import ParamsFrozen
 from .states import RunState
 
@@ -54,13 +54,16 @@ class TrainingThread:
                 self._guard.changed.notify_all()
 
     def _train(self) -> None:
+        self._slices = SliceChoice()     # both cores while alone, if that measures faster
         while self.epoch < self.config.num_epochs:
             for X, Y in self._epoch_batches():
                 if not self._wait_for_turn():
                     return
                 self._autosave_if_due()
-                CORES.apply(self.id, self.models.values())   # both cores while alone
+                workers = CORES.apply(self.id, self.models.values(), self._slices)
+                started = time.perf_counter()
                 records = self._loop.train_batch(X, Y)
+                self._slices.record(workers, time.perf_counter() - started)
                 with self._cond:
                     self._batch, self._batch_in_epoch = self._loop.batch, self._batch_in_epoch + 1
                     for record in records:

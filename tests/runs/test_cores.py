@@ -3,7 +3,7 @@ cores; several training at once get one core each."""
 from __future__ import annotations
 
 from gru_core.models import make_model
-from gru_core.runs.cores import CORES, CoreShare
+from gru_core.runs.cores import CORES, CoreShare, SliceChoice
 
 from .common import wait_until
 
@@ -30,3 +30,22 @@ def test_a_run_says_when_it_trains(make_run):
     run.pause()
     wait_until(lambda: run.id not in CORES._active)
     run.stop()
+
+
+def test_a_run_keeps_the_slice_count_that_measures_faster_and_probes_the_other():
+    choice = SliceChoice()
+    assert choice.next_workers(1) == 1          # one core: nothing to choose
+    seen = []
+    for seconds_by_workers in ({1: 0.030, 2: 0.020},):
+        for _ in range(6):
+            workers = choice.next_workers(2)
+            seen.append(workers)
+            choice.record(workers, seconds_by_workers[workers])
+    assert set(seen) == {1, 2}
+    assert choice.next_workers(2) == 2          # two slices measured faster
+    choice.PROBE_EVERY = 3
+    picks = [choice.next_workers(2) for _ in range(6)]
+    assert picks.count(1) == 2                  # the slower option is re-measured now and then
+    for _ in range(10):                         # the other core got busy: one slice wins
+        choice.record(2, 0.060)
+    assert choice.next_workers(2) in (1, 2) and choice.seconds[2] > choice.seconds[1]
