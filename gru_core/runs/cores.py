@@ -75,6 +75,12 @@ class SliceChoice:
             self.last = next(w for w in options if w != best) if probe and len(options) > 1 else best
         return self.last
 
+    def describe(self) -> str:
+        """One line for the run's details: the slices in use and the times measured."""
+        times = ", ".join(f"{w} slice{'s' * (w != 1)} {s * 1e3:.0f} ms" for w, s in sorted(self.seconds.items()))
+        where = "one core" if self.last == 1 else f"{self.last} cores (batch rows split)"
+        return f"Training on {where}" + (f"; per batch: {times}." if times else ".")
+
     def record(self, workers: int, seconds: float) -> None:
         """A batch's time; the first at each count is skipped (its kernel choice ran)."""
         self._seen[workers] = self._seen.get(workers, 0) + 1

@@ -53,6 +53,11 @@ class TrainingThread:
             with self._guard.changed:  # wake snapshot() readers waiting for lockstep
                 self._guard.changed.notify_all()
 
+    def cores_summary(self) -> str:
+        """How many cores this run's batches use and why (measured), one line."""
+        choice = getattr(self, "_slices", None)
+        return choice.describe() if choice is not None else "Not trained yet."
+
     def _train(self) -> None:
         self._slices = SliceChoice()     # both cores while alone, if that measures faster
         while self.epoch < self.config.num_epochs:

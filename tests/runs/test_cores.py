@@ -29,6 +29,7 @@ def test_a_run_says_when_it_trains(make_run):
     wait_until(lambda: run.models["scratch"].batch_workers == CORES.workers_for(run.id))
     run.pause()
     wait_until(lambda: run.id not in CORES._active)
+    assert run.cores_summary().startswith("Training on ")
     run.stop()
 
 
@@ -43,6 +44,8 @@ def test_a_run_keeps_the_slice_count_that_measures_faster_and_probes_the_other()
             choice.record(workers, seconds_by_workers[workers])
     assert set(seen) == {1, 2}
     assert choice.next_workers(2) == 2          # two slices measured faster
+    assert choice.describe() == ("Training on 2 cores (batch rows split); per batch: "
+                                 "1 slice 30 ms, 2 slices 20 ms.")
     choice.PROBE_EVERY = 3
     picks = [choice.next_workers(2) for _ in range(6)]
     assert picks.count(1) == 2                  # the slower option is re-measured now and then
