@@ -278,7 +278,8 @@ def main(argv=None):
                   f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
             print_table(wall, cpu, threads, floor, tokens_per_batch)
             print_floor(parts if floor_ms(parts) <= floor_ms(parts_after) else parts_after)
-            print("kernel choice: " + kernel_choice.kernel_summary())
+            print("kernel choice (every shape class trained in this table):")
+            print("\n".join(f"  {line}" for line in kernel_choice.kernel_report().lines()))
             memory = {v: memory_of(v, num_hiddens) for v in args.variants} if args.memory else {}
             if memory:
                 print("peak RSS growth, MiB (sampled / ru_maxrss): " + ", ".join(

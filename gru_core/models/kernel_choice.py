@@ -4,8 +4,9 @@ The first time a process trains a shape class (device, dtype, cell, batch
 rows, steps, hiddens, vocabulary, torch threads), every product the engine
 repeats (the per-step products forward and backward, and the weight
 gradients) is timed on every path that can run it, for a few milliseconds,
-interleaved so that load from other processes slows every path alike; the
-fastest path per product is kept for the rest of the process. A forced path
+interleaved so that load from other processes slows every path alike, and
+each path's best round counts; the fastest path per product is kept for the
+rest of the process. A forced path
 (``kernels.forced_path``, tests and benchmarks) wins over the measurement.
 
 The choice is not written to disk: measuring takes ~0.1 s (``measure_ms`` in
@@ -18,7 +19,6 @@ would keep whatever the load was on the day it was made.
 """
 from __future__ import annotations
 
-import statistics
 import threading
 import time
 from dataclasses import dataclass
@@ -53,7 +53,7 @@ class ProductChoice:
     product: str                       # e.g. "gates" or "weight gradients"
     shape: str                         # "32x256 @ 256x512"
     path: str                          # the one chosen
-    microseconds: dict                 # path -> median time of one call (empty: not measured)
+    microseconds: dict                 # path -> time of one call, best round (empty: not measured)
 
     def describe(self) -> str:
         times = ", ".join(f"{p} {us:.0f}" for p, us in self.microseconds.items())
@@ -119,8 +119,9 @@ def step_products(cell: str, batch: int, hiddens: int) -> dict:
 
 
 def _timed(calls: dict, rounds: int, per_round: int, deadline: float) -> dict:
-    """path -> median microseconds per call, the paths interleaved round by
-    round; after ``deadline`` (perf_counter) no new round starts."""
+    """path -> microseconds per call, the best round's (load from other
+    processes only ever adds time), the paths interleaved round by round;
+    after ``deadline`` (perf_counter) no new round starts."""
     samples = {path: [] for path in calls}
     for call in calls.values():
         call()   # warm-up: oneDNN builds its kernel, BLAS its buffers
@@ -132,7 +133,7 @@ def _timed(calls: dict, rounds: int, per_round: int, deadline: float) -> dict:
             for _ in range(per_round):
                 call()
             samples[path].append((time.perf_counter() - start) / per_round * 1e6)
-    return {path: statistics.median(values) for path, values in samples.items()}
+    return {path: min(values) for path, values in samples.items()}
 
 
 def _measure(shape: ShapeClass) -> ShapeChoice:
