@@ -66,8 +66,13 @@ def flush_denormals(enabled: bool = True) -> bool:
 
 
 def apply_to_this_thread() -> None:
-    """Apply the per-thread parts of the policy (the FPU mode) on a thread that
-    may have been started before ``configure`` ran (a run's training thread)."""
+    """Apply the per-thread parts of the policy on a thread of its own (a run's
+    training thread): the FPU mode, and torch's thread count said again here.
+    ``torch.get_num_threads()`` reports the process's count on every thread,
+    but MKL's products on a thread that never called ``set_num_threads`` run
+    with an OpenMP team of one thread per core; two such threads on 2 cores
+    measured 25x slower than one (``models.batch_split``)."""
+    torch.set_num_threads(torch.get_num_threads())
     if _flush_denormals:
         torch.set_flush_denormal(True)
 
