@@ -70,8 +70,8 @@ def apply_to_this_thread() -> None:
     training thread): the FPU mode, and torch's thread count said again here.
     ``torch.get_num_threads()`` reports the process's count on every thread,
     but MKL's products on a thread that never called ``set_num_threads`` run
-    with an OpenMP team of one thread per core; two such threads on 2 cores
-    measured 25x slower than one (``models.batch_split``)."""
+    with an OpenMP team of one thread per core; two threads running products at
+    once on 2 cores then measured 7-31x slower than one (``models.batch_split``)."""
     torch.set_num_threads(torch.get_num_threads())
     if _flush_denormals:
         torch.set_flush_denormal(True)

@@ -40,8 +40,8 @@ def _on_one_core(work):
     # And a thread that never called set_num_threads runs MKL's products with
     # an OpenMP team of one thread per core (torch.get_num_threads() says 1 all
     # the same): two slices then oversubscribe the cores, spin-waiting. Measured
-    # on 2 cores, 16x256 @ 256x512 products in two threads: 25x slower than in
-    # one, and 1.0-1.9x faster once each thread has said 1.
+    # on 2 cores, 16x256 @ 256x512 products on two threads at once: 7-31x
+    # slower than one after another on one thread (bench/results/throughput.md).
     torch.set_num_threads(1)
     with torch.no_grad():
         return work()
