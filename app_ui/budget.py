@@ -11,6 +11,10 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from gru_core.runs import Run, RunState
+
+from . import runs
+
 SESSION_INTERVAL_S = 5.0   # one new computation per session this often
 PER_SECOND = 1.0           # new computations on live models across the process
 BURST = 3                  # ...of which this many may come at once
@@ -46,6 +50,13 @@ class TokenBucket:
 @st.cache_resource(show_spinner=False)
 def _process_budget() -> tuple[TokenBucket, threading.BoundedSemaphore]:
     return TokenBucket(PER_SECOND, BURST), threading.BoundedSemaphore(MAX_AT_ONCE)
+
+
+def for_viewers(run: Run | None) -> bool:
+    """Whether work on ``run``'s weights goes through this budget: it trains
+    now, and this session is not its owner (the budget keeps a room from
+    slowing the run; the owner's own requests are not the room's)."""
+    return run is not None and run.state is RunState.RUNNING and not runs.is_owner(run)
 
 
 @contextmanager

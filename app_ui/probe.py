@@ -13,7 +13,7 @@ from gru_core.figures import display_char
 from gru_core.interpret import DEFAULT_PROBE, MAX_PROBE_CHARS
 from gru_core.models import GateTrace
 
-from .budget import Busy, live_computation
+from .budget import Busy, for_viewers, live_computation
 from .runs import followed_run
 from .sources import ModelSource, resolve_source, source_picker
 
@@ -72,9 +72,10 @@ _traced: OrderedDict = OrderedDict()   # (source key, indices) computed lately i
 
 
 def _trace(source: ModelSource, indices: tuple[int, ...]) -> GateTrace:
-    """The cached trace; a new one of a live model goes through the budget."""
+    """The cached trace; a new one of a model training for others goes
+    through the viewers' budget (``budget.for_viewers``)."""
     seen = (source.key, indices)
-    if source.origin != "live" or seen in _traced:
+    if source.origin != "live" or seen in _traced or not for_viewers(source.run):
         return _cached_trace(source.key, indices, source.model)
     with live_computation("The trace of your text"):
         trace = _cached_trace(source.key, indices, source.model)

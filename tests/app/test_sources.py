@@ -53,8 +53,22 @@ def test_gates_and_step_follow_a_live_run(registry):
         at.switch_page(page).run()
         assert_clean(at)
         assert f"Live run `{run.id}`" in texts(at.info), page
+        assert "one new computation" not in texts(at.info), page  # the owner is not the room
     at.switch_page("app_pages/step.py").run()
     assert "Checked: these numbers reproduce" in texts(at.success)
+    at.switch_page("app_pages/train.py").run()
+    at.button(key="stop").click().run()
+
+
+def test_a_viewer_of_a_training_run_asks_its_model_within_the_rooms_budget(registry):
+    at, run = start_tiny_run(registry)
+    wait_until(lambda: run.epoch >= 1)
+    viewer = new_app(run=run.id).run()
+    viewer.switch_page("app_pages/gates.py").run()
+    assert_clean(viewer)
+    assert f"Live run `{run.id}`" in texts(viewer.info)
+    viewer.text_input(key="probe").set_value("a new text the room has not traced").run()
+    assert "one new computation every 5 s per viewer" in texts(viewer.info)
     at.switch_page("app_pages/train.py").run()
     at.button(key="stop").click().run()
 
