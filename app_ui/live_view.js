@@ -223,7 +223,8 @@ class LiveView {
       </div>
       <div class="gru-live-panel" data-panel="gates">
         <div class="gru-live-views"></div>
-        <figure><figcaption class="gru-live-heat-title"></figcaption><div class="gru-plot" data-plot="heat"></div></figure>
+        <figure><figcaption class="gru-live-heat-title"></figcaption>
+          <div class="gru-live-heat-scroll"><div class="gru-plot" data-plot="heat"></div></div></figure>
         <div class="gru-live-notable"></div>
       </div>`
     this.buildTabs()

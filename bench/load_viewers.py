@@ -203,15 +203,35 @@ async def chromium_check(url: str, shots: Path) -> list[str]:
     return lines
 
 
-def checked_history(viewers: list[Viewer], truth: PushViewer) -> tuple[int, int]:
-    """(viewers whose records match the server's history exactly, viewers checked)."""
-    expected = [r["step"] for r in truth.state.records.get("batches", [])]
-    exact = 0
+def checked_history(viewers: list[Viewer], truth: PushViewer) -> tuple[int, int, str]:
+    """(viewers whose batch records are exact, viewers checked). Exact: each
+    network's steps consecutive, none repeated, and equal to the records of
+    ``truth`` (a viewer that has just joined) wherever the two overlap, up to
+    the last 200 (the newest may still be on their way). A viewer that joined
+    early holds older records than ``truth``, whose first frame carries only
+    the server's bounded mirror."""
+    def steps(push: PushViewer) -> dict[str, list[int]]:
+        by_network: dict[str, list[int]] = {}
+        for record in push.state.records.get("batches", []):
+            by_network.setdefault(record["model"], []).append(record["step"])
+        return by_network
+    expected = steps(truth)
+    exact, problems = 0, []
     for viewer in viewers:
-        seen = [r["step"] for r in viewer.push.state.records.get("batches", [])]
-        if seen == expected[:len(seen)] and len(seen) >= len(expected) - 200:
-            exact += 1
-    return exact, len(viewers)
+        seen, problem = steps(viewer.push), "" if expected else "the check saw no records"
+        for network, want in expected.items():
+            have = seen.get(network, [])
+            overlap = [step for step in have if step >= want[0]]
+            if any(b != a + 1 for a, b in zip(have, have[1:])):
+                problem = f"{network}'s steps are not consecutive"
+            elif overlap != want[:len(overlap)]:
+                problem = f"{network}'s steps differ from the server's"
+            elif len(overlap) < len(want) - 200:
+                problem = (f"{network}: {len(overlap)} of the server's {len(want)} steps "
+                           f"({have[:1]}..{have[-1:]} vs {want[0]}..{want[-1]})")
+        exact += not problem
+        problems += [f"viewer {viewer.index}: {problem}"] if problem else []
+    return exact, len(viewers), "; ".join(problems[:3])
 
 
 async def main_async(args) -> list[str]:
@@ -289,9 +309,10 @@ async def main_async(args) -> list[str]:
         await presenter.click("Pause")
         await presenter.wait_finished(60)
         await truth.follow(until=time.monotonic() + 3)
-        exact, checked = checked_history(viewers, truth)
+        exact, checked, problems = checked_history(viewers, truth)
         lines.append(f"records checked by cursor after all of it: {exact}/{checked} viewers hold "
-                     f"exactly the server's batches in order, none repeated")
+                     f"exactly the server's batches in order, none repeated"
+                     + (f" (first problems: {problems})" if problems else ""))
         await presenter.click("Resume")
         await presenter.wait_finished(60)
         await asyncio.gather(*(v.tab.close() for v in viewers), return_exceptions=True)
