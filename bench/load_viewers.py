@@ -304,7 +304,9 @@ async def main_async(args) -> list[str]:
 
         await asyncio.sleep(max(0.0, steady_start - time.monotonic()))
         bytes0 = sum(v.push.bytes_received for v in viewers)
+        own_cpu = time.process_time()
         steady = await async_tokens_per_s(server, run_id, steady_end - time.monotonic())
+        own_cpu = 100 * (time.process_time() - own_cpu) / args.seconds
         bytes1 = sum(v.push.bytes_received for v in viewers)
         joined = [v.first_update_s for v in viewers]
         lines.append(f"join storm: {n} tabs in {args.join_seconds:g} s; page open -> first live "
@@ -317,8 +319,8 @@ async def main_async(args) -> list[str]:
             f"{report['worst_p95_gap']:.2f} s (median {report['median_p95_gap']:.2f} s); "
             f"{kb:.2f} kB per viewer per second; training {steady[0]:,.0f} tokens/s = "
             f"{steady[0] / base_before:.0%} of the baseline; server CPU {steady[1]:.0f}% "
-            f"({steady[1] - base_cpu:+.0f}% of a core beyond the baseline); errors "
-            f"{report['errors']}")
+            f"({steady[1] - base_cpu:+.0f}% of a core beyond the baseline); this load "
+            f"generator {own_cpu:.0f}% of a core, on the same 2 cores; errors {report['errors']}")
 
         await asyncio.sleep(max(0.0, storm_at + 5 - time.monotonic()))
         after_storm = time.monotonic()
