@@ -320,7 +320,7 @@ async def main_async(args) -> list[str]:
             f"{kb:.2f} kB per viewer per second; training {steady[0]:,.0f} tokens/s = "
             f"{steady[0] / base_before:.0%} of the baseline; server CPU {steady[1]:.0f}% "
             f"({steady[1] - base_cpu:+.0f}% of a core beyond the baseline); this load "
-            f"generator {own_cpu:.0f}% of a core, on the same 2 cores; errors {report['errors']}")
+            f"generator {own_cpu:.0f}% of a core, on the same {os.cpu_count()} cores; errors {report['errors']}")
 
         await asyncio.sleep(max(0.0, storm_at + 5 - time.monotonic()))
         after_storm = time.monotonic()
