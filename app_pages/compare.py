@@ -52,8 +52,11 @@ def lockstep_curves(run) -> None:
         return
 
     live_view(run.id, panels=("curves",), present=presenting(), key="compare_live")
-    st.caption("Both networks read the same batches in the same order; the status line gives "
-               "each one's latest perplexity and tokens per second.")
+    start = ("from the same initial weights (d2l's): what differs is the formulation alone"
+             if run.config.concise_init == "d2l" else
+             "each from its own initialisation (below: why that matters)")
+    st.caption(f"Both networks read the same batches in the same order, {start}. The status "
+               f"line gives each one's latest perplexity and tokens per second.")
 
 
 def why_faster() -> None:
@@ -74,8 +77,12 @@ def why_faster() -> None:
             st.dataframe(table, hide_index=True, width="stretch")
         st.caption(f"Measured by `bench/compare_init.py` ({INIT_RESULTS.relative_to(REPO)}): "
                    f"training perplexity / held-out perplexity by epoch, d2l's settings, "
-                   f"identical batches. A live run of nn.GRU from d2l's weights is not offered "
-                   f"here yet.")
+                   f"identical batches.")
+    st.page_link("app_pages/train.py", label="Train both from d2l's weights: the formulation "
+                 "alone", icon=":material/join_inner:",
+                 query_params=runs.setup_query("both", "d2l"),
+                 help="Opens Train with both models chosen and nn.GRU starting from the "
+                      "from-scratch GRU's initial weights; press Start there.")
 
 
 def measured_table() -> list[dict] | None:

@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from app_ui.display import NETWORK_NAMES, show_chart
-from app_ui.probe import encode, probe_text, probe_trace
+from app_ui.probe import encode, in_viewers_turn, probe_text, probe_trace
 from app_ui.runs import followed_run
 from app_ui.sources import (SOURCE_TITLES, comparison, corpus_stretch, fresh_source_like,
                             resolve_source, source_picker)
@@ -309,14 +309,17 @@ choice = source_picker(run, "explore")
 view = bound(st.segmented_control, "View", list(VIEWS), default="saturation", required=True,
              format_func=VIEWS.get, key="view")
 source = resolve_source(choice, run)
-if view == "sample":
-    sample_view(source)
-elif view == "saturation" and source.corpus is not None:
-    saturation_view(source, None)  # over the corpus: no probe needed
-else:
-    text = probe_text()
-    result = probe_trace(source, text) if text else None
-    if result is not None:
+
+
+def draw_view(text: str | None) -> None:
+    if view == "sample":
+        sample_view(source)
+    elif view == "saturation" and source.corpus is not None:
+        saturation_view(source, None)  # over the corpus: no probe needed
+    else:
+        result = probe_trace(source, text) if text else None
+        if result is None:
+            return
         probe, trace = result
         if view == "saturation":
             saturation_view(source, probe)
@@ -328,3 +331,9 @@ else:
             search_view(source, probe, trace)
         else:
             intervene_view(source, probe)
+
+
+needs_probe = view != "sample" and not (view == "saturation" and source.corpus is not None)
+probe_box = probe_text() if needs_probe else None
+in_viewers_turn(source, f"The {VIEWS[view].lower()} view of the live model",
+                lambda: draw_view(probe_box))

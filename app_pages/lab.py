@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from app_ui import lab, runs
-from app_ui.budget import Busy
+from app_ui.budget import Busy, for_viewers
 from app_ui.corpora import default_corpus, describe_corpus, library_corpus
 from app_ui.display import presenting, show_chart
 from app_ui.lecture import is_presenter, lecture_mode
@@ -161,7 +161,7 @@ def gates(run) -> None:
         return
     model, key, what = lab.cell_model(run, network, vocab)
     try:
-        trace = lab.cell_trace(model, key, probe.indices, lab.for_viewers(run))
+        trace = lab.cell_trace(model, key, probe.indices, for_viewers(run))
     except Busy as exc:
         st.info(str(exc), icon=":material/hourglass_top:")
         return

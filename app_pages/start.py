@@ -6,7 +6,7 @@ import streamlit as st
 
 from app_ui.display import presenting
 from app_ui.live_view import live_view
-from app_ui.probe import probe_trace
+from app_ui.probe import in_viewers_turn, probe_trace
 from app_ui.runs import followed_run
 from app_ui.sources import SOURCE_TITLES, SourceChoice, resolve_source
 from app_ui.units import notable, step_link
@@ -111,8 +111,12 @@ st.caption(f"{number} of {len(SCREENS)} · {SCREENS[number - 1]}")
 run = followed_run()
 origin = "live" if run is not None and run.models else default_model("gates").key
 source = resolve_source(SourceChoice(origin), run)
-result = probe_trace(source, DEFAULT_PROBE)
-if result is not None:
+
+
+def draw_screen() -> None:
+    result = probe_trace(source, DEFAULT_PROBE)
+    if result is None:
+        return
     probe, trace = result
     unit, sentence = the_unit(source, probe)
     st.subheader(SCREENS[number - 1])
@@ -122,4 +126,7 @@ if result is not None:
         one_unit(source, probe, trace, unit, sentence)
     else:
         watch(run)
+
+
+in_viewers_turn(source, "This screen on the live model", draw_screen)
 buttons(number)

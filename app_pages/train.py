@@ -12,13 +12,12 @@ from app_ui.lecture import is_presenter, lecture_mode, may_control, owner
 from app_ui.live_view import live_view
 from app_ui.share import share_address, share_panel
 from gru_core.config import D2L, SETTINGS, SETTINGS_BY_FIELD, TrainConfig
+from gru_core.models import CONCISE_INITS
 from gru_core.data import CORPUS_SOURCES, atomic_write_bytes
 from gru_core.exports import records_csv
 from gru_core.runs import RunControl, RunError, RunState
 from gru_core.storage import checkpoint_path
 
-MODEL_CHOICES = {"scratch": "From scratch (d2l's cell)", "concise": "nn.GRU",
-                 "both": "Both, in lockstep"}
 UPLOAD = "upload"
 CORPUS_CHOICES = CORPUS_SOURCES | {UPLOAD: "Your own text file"}
 CORPUS_SIZE = SETTINGS_BY_FIELD["max_tokens"]   # asked first: the corpus picker needs it
@@ -90,9 +89,16 @@ def uploaded_text(max_tokens: int, disabled: bool):
 def hyper_parameters(disabled: bool) -> dict:
     """The model radio and one widget per hyper-parameter of SETTINGS (the
     corpus size is asked before the corpus); TrainConfig keyword arguments."""
-    model = st.radio("Model", list(MODEL_CHOICES), format_func=MODEL_CHOICES.get, key="model",
-                     horizontal=True, disabled=disabled, bind="query-params",
+    model = st.radio("Model", list(runs.MODEL_CHOICES), format_func=runs.MODEL_CHOICES.get,
+                     key="model", horizontal=True, disabled=disabled, bind="query-params",
                      persist_state="session")
+    concise_init = st.radio(
+        "nn.GRU starts from", list(CONCISE_INITS), format_func=runs.CONCISE_STARTS.get,
+        key="concise_init", horizontal=True, disabled=disabled or model == "scratch",
+        bind="query-params", persist_state="session",
+        help="d2l's weights: nn.GRU begins from exactly the from-scratch GRU's initial "
+             "numbers (same seed), so in lockstep the curves differ by the formulation alone "
+             "(reset before or after the matmul).")
     columns = st.columns(3)
     with columns[-1]:
         devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
@@ -109,7 +115,8 @@ def hyper_parameters(disabled: bool) -> dict:
         random_iter = st.toggle("Random sampling", key="random_iter", disabled=disabled,
                                 bind="query-params", persist_state="session",
                                 help="d2l's default here is sequential partitioning.")
-    return values | {"model": model, "device": device, "use_random_iter": random_iter}
+    return values | {"model": model, "device": device, "use_random_iter": random_iter,
+                     "concise_init": concise_init}
 
 
 def start_run(config: TrainConfig, corpus) -> None:

@@ -1,15 +1,24 @@
-"""A budget for work viewers ask of a live model (a probe's trace and the
-figures drawn from it, an Explore view): each session at most once every few
-seconds, and the whole process only so many a second and one at a time, so a
-room exploring on its own never slows the lecture's run. Cached results cost
-nothing and are never refused."""
+"""A budget for work viewers ask of a model that trains for someone else,
+so a room exploring on its own never slows the lecture's run:
+
+- a page's work on the live model (its trace, figures, an Explore view) is a
+  *turn* (``viewers_turn``): one viewer's at a time, with rests between, so
+  viewers' pages take at most ``VIEWERS_SHARE`` of the server's time;
+- a new computation the Lab stores for everyone (``live_computation``): each
+  session at most once every few seconds, the process only so many a second
+  and one at a time. Stored results cost nothing and are never refused.
+"""
 from __future__ import annotations
 
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import streamlit as st
+
+from gru_core.runs import Run, RunState
+
+from . import runs
 
 SESSION_INTERVAL_S = 5.0   # one new computation per session this often
 PER_SECOND = 1.0           # new computations on live models across the process
@@ -17,6 +26,8 @@ BURST = 3                  # ...of which this many may come at once
 MAX_AT_ONCE = 1            # computing at the same time, across the process
 WAIT_FOR_TURN_S = 3.0      # how long a request waits for a free slot
 LAST_KEY = "budget_last_computation"
+VIEWERS_SHARE = 0.1        # of the server's time, at most, for viewers' pages on a training model
+WAIT_FOR_PAGE_S = 8.0      # how long a viewer's page waits for its turn
 
 
 class Busy(Exception):
@@ -48,6 +59,13 @@ def _process_budget() -> tuple[TokenBucket, threading.BoundedSemaphore]:
     return TokenBucket(PER_SECOND, BURST), threading.BoundedSemaphore(MAX_AT_ONCE)
 
 
+def for_viewers(run: Run | None) -> bool:
+    """Whether work on ``run``'s weights goes through this budget: it trains
+    now, and this session is not its owner (the budget keeps a room from
+    slowing the run; the owner's own requests are not the room's)."""
+    return run is not None and run.state is RunState.RUNNING and not runs.is_owner(run)
+
+
 @contextmanager
 def live_computation(what: str):
     """Around one computation on a live model: raises Busy when this session
@@ -70,3 +88,56 @@ def live_computation(what: str):
         yield
     finally:
         slots.release()
+
+
+class Turns:
+    """Viewers' page work, one at a time and with rests between: after a turn
+    that took d seconds the next starts no sooner than d·(1/share − 1) later,
+    so however many viewers ask, their pages take at most ``share`` of the
+    server's time (the rest is the training run's). A turn that would start
+    later than ``timeout`` from now is refused (Busy)."""
+
+    def __init__(self, share: float, clock=time.monotonic, sleep=time.sleep):
+        if not 0 < share <= 1:
+            raise ValueError(f"share must be in (0, 1] (got {share!r})")
+        self.share, self._clock, self._sleep = share, clock, sleep
+        self._lock = threading.Lock()
+        self._next_at = float("-inf")
+
+    @contextmanager
+    def turn(self, timeout: float, what: str):
+        deadline = self._clock() + timeout
+        if not self._lock.acquire(timeout=timeout):
+            raise Busy(self._refusal(what))
+        try:
+            rest = self._next_at - self._clock()
+            if rest > deadline - self._clock():
+                raise Busy(self._refusal(what))
+            if rest > 0:
+                self._sleep(rest)
+            started = self._clock()
+            try:
+                yield
+            finally:
+                took = self._clock() - started
+                self._next_at = self._clock() + took * (1 / self.share - 1)
+        finally:
+            self._lock.release()
+
+    def _refusal(self, what: str) -> str:
+        return (f"{what}: many viewers are looking at the live model, and their pages get at "
+                f"most {self.share:.0%} of the server while it trains for the room. Try again "
+                f"in a few seconds (press R).")
+
+
+@st.cache_resource(show_spinner=False)
+def _page_turns() -> Turns:
+    return Turns(VIEWERS_SHARE)
+
+
+def viewers_turn(run: Run | None, what: str):
+    """Around the work a page does on ``run``'s live model for one session:
+    a turn among the viewers (``Turns``) when that work is a viewer's
+    (``for_viewers``), else nothing. Building and sending a page's figures
+    costs more than its trace, so a page takes its turn for all of it."""
+    return _page_turns().turn(WAIT_FOR_PAGE_S, what) if for_viewers(run) else nullcontext()

@@ -18,7 +18,7 @@ from gru_core.models import CELL_NAMES, model_from_weights
 from gru_core.runs import CELL_NETWORKS, Run, RunControl, RunError, RunState
 
 from . import runs
-from .budget import live_computation
+from .budget import for_viewers, live_computation
 from .lecture import may_control, owner
 from .sources import fresh_model, live_snapshot, live_version
 
@@ -199,13 +199,6 @@ class Store:
 @st.cache_resource(show_spinner=False)
 def store() -> Store:
     return Store()
-
-
-def for_viewers(run: Run | None) -> bool:
-    """Whether work on ``run``'s weights goes through the viewers' budget: it
-    trains now, and this session is not its owner (the budget keeps a room
-    from slowing the run; its owner's own requests are not the room's)."""
-    return run is not None and run.state is RunState.RUNNING and not runs.is_owner(run)
 
 
 def computed(key, compute, budgeted: bool, what: str):

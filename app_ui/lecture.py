@@ -28,7 +28,9 @@ def owner() -> str | None:
         return owner_key(st.context.cookies)
     key = owner_key(st.context.cookies)
     if key is None:  # no identity cookie (AppTest, a proxy that strips cookies)
-        key = st.session_state.setdefault(FALLBACK_OWNER_KEY, secrets.token_urlsafe(18))
+        if FALLBACK_OWNER_KEY not in st.session_state:   # drawn once, not on every call
+            st.session_state[FALLBACK_OWNER_KEY] = secrets.token_urlsafe(18)
+        key = st.session_state[FALLBACK_OWNER_KEY]
     return key
 
 

@@ -66,6 +66,7 @@ class Viewer {
     this.generation = null; this.cursor = 0; this.networks = []; this.fields = {}
     this.records = { batches: [], epochs: [], samples: [], lr_changes: [] }
     this.status = {}; this.heatmaps = {}; this.notable = []; this.quantities = []
+    this.labels = {}
   }
   // returns "reset" | "applied" | "duplicate" | "gap" | "heatmap" | "waiting"
   apply({ header, payload }) {
@@ -82,6 +83,7 @@ class Viewer {
       this.reset()
       this.generation = header.generation; this.networks = header.networks; this.fields = header.fields
       this.quantities = header.quantities || []
+      this.labels = header.labels || {}
       outcome = "reset"
     } else if (header.generation !== this.generation || header.after > this.cursor) {
       return "gap"
@@ -145,7 +147,8 @@ class Connection {
 // ------------------------------------------------------------------ drawing helpers
 
 function scale(colours) { return colours.map((c, i) => [i / (colours.length - 1), c]) }
-function name(network) { return NAMES[network] || network }
+// the run's own labels first (nn.GRU from d2l's init says so), else the cell's name
+function name(viewer, network) { return (viewer.labels || {})[network] || NAMES[network] || network }
 function colour(i) { return COLOURS[i % COLOURS.length] }
 function fmtSeconds(s) {
   if (s === null || s === undefined || !isFinite(s)) return "–"
@@ -220,7 +223,8 @@ class LiveView {
       </div>
       <div class="gru-live-panel" data-panel="gates">
         <div class="gru-live-views"></div>
-        <figure><figcaption class="gru-live-heat-title"></figcaption><div class="gru-plot" data-plot="heat"></div></figure>
+        <figure><figcaption class="gru-live-heat-title"></figcaption>
+          <div class="gru-live-heat-scroll"><div class="gru-plot" data-plot="heat"></div></div></figure>
         <div class="gru-live-notable"></div>
       </div>`
     this.buildTabs()
@@ -343,7 +347,7 @@ class LiveView {
       const rows = viewer.records.epochs.filter((r) => r.model === network)
       const last = rows[rows.length - 1]
       if (!last) continue
-      let text = `${name(network)}: perplexity ${last.perplexity.toFixed(2)}`
+      let text = `${name(viewer, network)}: perplexity ${last.perplexity.toFixed(2)}`
       if (last.heldout_perplexity !== null && last.heldout_perplexity !== undefined) text += ` (held-out ${last.heldout_perplexity.toFixed(2)})`
       parts.push(`${text}, ${Math.round(last.tokens_per_second).toLocaleString("en")} tokens/s`)
     }
@@ -374,7 +378,7 @@ class LiveView {
     if (!entries.length) { box.textContent = "The greedy continuation of “time traveller” appears every few epochs."; return }
     for (const record of entries) {
       const label = document.createElement("div"); label.className = "gru-live-sample-label"
-      label.textContent = `${name(record.model)}, epoch ${record.epoch}:`
+      label.textContent = `${name(viewer, record.model)}, epoch ${record.epoch}:`
       const text = document.createElement("pre"); text.textContent = record.text
       box.append(label, text)
     }
@@ -398,14 +402,14 @@ class LiveView {
       const rows = viewer.records.epochs.filter((r) => r.model === network)
       const x = rows.map((r) => r.epoch), y = rows.map((r) => r.perplexity)
       values.push(...y)
-      data.push({ type: "scatter", mode: "lines", name: `${name(network)}: training`, x, y,
-        line: { color: colour(i), width: 3 }, hovertemplate: `${name(network)}, training<br>epoch %{x}: %{y:.3f}<extra></extra>` })
+      data.push({ type: "scatter", mode: "lines", name: `${name(viewer, network)}: training`, x, y,
+        line: { color: colour(i), width: 3 }, hovertemplate: `${name(viewer, network)}, training<br>epoch %{x}: %{y:.3f}<extra></extra>` })
       const held = rows.filter((r) => r.heldout_perplexity !== null && r.heldout_perplexity !== undefined)
       if (held.length) {
         const hy = held.map((r) => r.heldout_perplexity)
         values.push(...hy)
-        data.push({ type: "scatter", mode: "lines", name: `${name(network)}: held-out text`, x: held.map((r) => r.epoch), y: hy,
-          line: { color: colour(i), width: 3, dash: "dot" }, hovertemplate: `${name(network)}, held-out<br>epoch %{x}: %{y:.3f}<extra></extra>` })
+        data.push({ type: "scatter", mode: "lines", name: `${name(viewer, network)}: held-out text`, x: held.map((r) => r.epoch), y: hy,
+          line: { color: colour(i), width: 3, dash: "dot" }, hovertemplate: `${name(viewer, network)}, held-out<br>epoch %{x}: %{y:.3f}<extra></extra>` })
       }
     })
     const marks = lrMarks(viewer.records.lr_changes, "epoch")
@@ -416,8 +420,8 @@ class LiveView {
     const data = viewer.networks.map((network, i) => {
       const rows = viewer.records.batches.filter((r) => r.model === network)
       const [x, y] = thin(rows.map((r) => r.step), rows.map((r) => r.loss))
-      return { type: "scattergl", mode: "lines", name: name(network), x, y, line: { color: colour(i), width: 2 },
-        hovertemplate: `${name(network)}<br>batch %{x}: %{y:.4f}<extra></extra>` }
+      return { type: "scattergl", mode: "lines", name: name(viewer, network), x, y, line: { color: colour(i), width: 2 },
+        hovertemplate: `${name(viewer, network)}<br>batch %{x}: %{y:.4f}<extra></extra>` }
     })
     this.react("loss", data, { xaxis: { title: { text: "batch" }, gridcolor: "#eee" },
       yaxis: { title: { text: "cross-entropy" }, gridcolor: "#eee" }, ...lrMarks(viewer.records.lr_changes, "step") })
@@ -430,8 +434,8 @@ class LiveView {
       values.push(...y)
       const clipped = rows.filter((r) => r.clipped)
       const share = rows.length ? Math.round(100 * clipped.length / rows.length) : 0
-      data.push({ type: "scattergl", mode: "lines", name: `${name(network)}`, x, y, line: { color: colour(i), width: 2 },
-        hovertemplate: `${name(network)}<br>batch %{x}: ‖g‖ = %{y:.3f}<extra></extra>` })
+      data.push({ type: "scattergl", mode: "lines", name: `${name(viewer, network)}`, x, y, line: { color: colour(i), width: 2 },
+        hovertemplate: `${name(viewer, network)}<br>batch %{x}: ‖g‖ = %{y:.3f}<extra></extra>` })
       const [cx, cy] = thin(clipped.map((r) => r.step), clipped.map((r) => r.grad_norm))
       data.push({ type: "scattergl", mode: "markers", name: `clipped (${share}% of batches)`, x: cx, y: cy,
         marker: { symbol: "x", size: 6, color: "#b2182b" }, hoverinfo: "skip" })

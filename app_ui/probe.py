@@ -3,7 +3,6 @@ shared while the weights are the same), the frame of a page that inspects
 one probe, and the unit picker."""
 from __future__ import annotations
 
-from collections import OrderedDict
 
 import streamlit as st
 
@@ -13,7 +12,7 @@ from gru_core.figures import display_char
 from gru_core.interpret import DEFAULT_PROBE, MAX_PROBE_CHARS
 from gru_core.models import GateTrace
 
-from .budget import Busy, live_computation
+from .budget import Busy, viewers_turn
 from .runs import followed_run
 from .sources import ModelSource, resolve_source, source_picker
 
@@ -68,20 +67,10 @@ def _cached_trace(source_key: str, indices: tuple[int, ...], _model) -> GateTrac
     return interpret.readable_cell(_model).trace(list(indices))
 
 
-_traced: OrderedDict = OrderedDict()   # (source key, indices) computed lately in this process
-
-
 def _trace(source: ModelSource, indices: tuple[int, ...]) -> GateTrace:
-    """The cached trace; a new one of a live model goes through the budget."""
-    seen = (source.key, indices)
-    if source.origin != "live" or seen in _traced:
-        return _cached_trace(source.key, indices, source.model)
-    with live_computation("The trace of your text"):
-        trace = _cached_trace(source.key, indices, source.model)
-    _traced[seen] = True
-    while len(_traced) > 256:  # as many as the trace cache can hold, and then some
-        _traced.popitem(last=False)
-    return trace
+    """The trace, shared between sessions while the weights are the same (a
+    viewer's new one is paid inside the page's ``viewers_turn``)."""
+    return _cached_trace(source.key, indices, source.model)
 
 
 def probe_trace(source: ModelSource, text: str) -> tuple[interpret.Probe, GateTrace] | None:
@@ -97,12 +86,7 @@ def probe_trace(source: ModelSource, text: str) -> tuple[interpret.Probe, GateTr
         missing = sorted({probe.text[t] for t in probe.unknown_positions})
         st.caption(f"Not in the model's vocabulary, read as `<unk>` (outlined in red): "
                    f"{' '.join(repr(c) for c in missing)}")
-    try:
-        trace = _trace(source, tuple(int(i) for i in probe.indices))
-    except Busy as exc:
-        st.info(str(exc), icon=":material/hourglass_top:")
-        return None
-    return probe, trace
+    return probe, _trace(source, tuple(int(i) for i in probe.indices))
 
 
 def probe_page(render, before=None, page: str = "gates") -> None:
@@ -117,9 +101,25 @@ def probe_page(render, before=None, page: str = "gates") -> None:
     source = resolve_source(choice, run)
     if before is not None:
         before(source, text)
-    result = probe_trace(source, text) if text is not None else None
-    if result is not None:
-        render(source, *result)
+    if text is None:
+        return
+
+    def draw():
+        result = probe_trace(source, text)
+        if result is not None:
+            render(source, *result)
+    in_viewers_turn(source, "Your text through the live model", draw)
+
+
+def in_viewers_turn(source: ModelSource, what: str, draw) -> None:
+    """``draw()``, the rest of a page, as the viewers' budget allows
+    (``budget.viewers_turn`` for a live source); refused, the page says when to
+    try again and draws nothing more."""
+    try:
+        with viewers_turn(source.run if source.origin == "live" else None, what):
+            draw()
+    except Busy as exc:
+        st.info(str(exc), icon=":material/hourglass_top:")
 
 
 def unit_picker(num_hiddens: int, key: str = "unit", label: str = "Unit") -> int:

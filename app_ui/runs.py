@@ -22,6 +22,19 @@ from gru_core.runs import PermissionDenied, RecordsReader, Run, RunControl, RunE
 
 from .lecture import owner
 
+# The Train page's model choices by TrainConfig value, in words. A radio bound
+# to the URL keeps the words there, so a link into the setup names them
+# (``setup_query``).
+MODEL_CHOICES = {"scratch": "From scratch (d2l's cell)", "concise": "nn.GRU",
+                 "both": "Both, in lockstep"}
+CONCISE_STARTS = {"pytorch": "its own init (PyTorch's)", "d2l": "d2l's weights (same start)"}
+
+
+def setup_query(model: str, concise_init: str = "pytorch") -> dict[str, str]:
+    """The query parameters of a Train page link with these choices made."""
+    return {"model": MODEL_CHOICES[model], "concise_init": CONCISE_STARTS[concise_init]}
+
+
 # session_state keys (everything else in session_state is a widget key)
 RUN_KEY = "run_id"
 MODEL_REFRESH_S = 5.0    # how long a copy of a training model's weights is reused

@@ -149,12 +149,27 @@ def room_report(viewers: list[Viewer], start: float, end: float) -> dict:
             "errors": sum(len(v.errors) + len(v.push.errors) for v in viewers)}
 
 
-async def explore(tabs: list[BrowserTab], until: float, every_s: float = 10.0) -> int:
+@dataclass
+class Exploring:
+    """What the explorers' probes got: drawn (the page's figures came), told
+    to wait for their turn, or lost; and how long a drawn one took."""
+    sent: int = 0
+    drawn: int = 0
+    told_to_wait: int = 0
+    seconds: list[float] = field(default_factory=list)
+
+    def describe(self) -> str:
+        p95 = f", p95 {percentile(self.seconds, 95):.1f} s to draw" if self.seconds else ""
+        lost = self.sent - self.drawn - self.told_to_wait
+        return (f"{self.drawn} drawn{p95}, {self.told_to_wait} told to try again"
+                + (f", {lost} without an answer" if lost else ""))
+
+
+async def explore(tabs: list[BrowserTab], until: float, every_s: float = 10.0) -> Exploring:
     """Each tab opens the Gates page, then submits a new probe every ``every_s``."""
-    sent = 0
+    result = Exploring()
 
     async def one(tab: BrowserTab, offset: float):
-        nonlocal sent
         await tab.switch_page("gates")
         await tab.wait_finished(120)
         await asyncio.sleep(offset)
@@ -162,13 +177,23 @@ async def explore(tabs: list[BrowserTab], until: float, every_s: float = 10.0) -
         while time.monotonic() < until:
             tab.set_widget("text_input", "Probe text",
                            string_value=f"{PROBES[turn % len(PROBES)]} {tab.name} {turn}")
+            started = time.monotonic()
             await tab.rerun()
-            sent += 1
+            result.sent += 1
             turn += 1
-            await asyncio.sleep(every_s)
+            try:
+                await tab.wait_finished(every_s)
+            except asyncio.TimeoutError:
+                continue
+            if any("many viewers are looking" in text for text in tab.texts()):
+                result.told_to_wait += 1
+            elif "plotly_chart" in tab.kinds():
+                result.drawn += 1
+                result.seconds.append(time.monotonic() - started)
+            await asyncio.sleep(max(0.0, every_s - (time.monotonic() - started)))
     await asyncio.gather(*(one(tab, random.uniform(0, every_s)) for tab in tabs),
                          return_exceptions=True)
-    return sent
+    return result
 
 
 async def chromium_check(url: str, shots: Path) -> list[str]:
@@ -203,20 +228,50 @@ async def chromium_check(url: str, shots: Path) -> list[str]:
     return lines
 
 
-def checked_history(viewers: list[Viewer], truth: PushViewer) -> tuple[int, int]:
-    """(viewers whose records match the server's history exactly, viewers checked)."""
-    expected = [r["step"] for r in truth.state.records.get("batches", [])]
-    exact = 0
+def checked_history(viewers: list[Viewer], truth: PushViewer) -> tuple[int, int, str]:
+    """(viewers whose batch records are exact, viewers checked). Exact: each
+    network's steps consecutive, none repeated, and equal to the records of
+    ``truth`` (a viewer that has just joined) wherever the two overlap. A viewer that joined
+    early holds older records than ``truth``, whose first frame carries only
+    the server's bounded mirror; and each stopped following at ``--explore``'s
+    end, so it holds the server's records up to there, not the newest ones."""
+    def steps(push: PushViewer) -> dict[str, list[int]]:
+        by_network: dict[str, list[int]] = {}
+        for record in push.state.records.get("batches", []):
+            by_network.setdefault(record["model"], []).append(record["step"])
+        return by_network
+    expected = steps(truth)
+    exact, problems = 0, []
     for viewer in viewers:
-        seen = [r["step"] for r in viewer.push.state.records.get("batches", [])]
-        if seen == expected[:len(seen)] and len(seen) >= len(expected) - 200:
-            exact += 1
-    return exact, len(viewers)
+        seen, problem = steps(viewer.push), "" if expected else "the check saw no records"
+        for network, want in expected.items():
+            have = seen.get(network, [])
+            overlap = [step for step in have if step >= want[0]]
+            if any(b != a + 1 for a, b in zip(have, have[1:])):
+                problem = f"{network}'s steps are not consecutive"
+            elif overlap != want[:len(overlap)]:
+                problem = f"{network}'s steps differ from the server's"
+            elif not overlap:
+                problem = f"{network}: no step in common with the server's {want[0]}..{want[-1]}"
+        exact += not problem
+        problems += [f"viewer {viewer.index}: {problem}"] if problem else []
+    return exact, len(viewers), "; ".join(problems[:3])
+
+
+class Report(list):
+    """The result lines, each printed as soon as it is known (a run takes minutes)."""
+
+    def append(self, line: str) -> None:
+        print(line, flush=True)
+        super().append(line)
 
 
 async def main_async(args) -> list[str]:
-    lines = [f"machine: {machine_line()}", f"python {platform.python_version()}",
-             f"command: python bench/load_viewers.py {' '.join(sys.argv[1:])}"]
+    lines = Report()
+    for line in (f"machine: {machine_line()}", f"python {platform.python_version()}",
+                 f"command: python bench/load_viewers.py {' '.join(sys.argv[1:])}",
+                 f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"):
+        lines.append(line)
     data = Path(tempfile.mkdtemp(prefix="gru-load-"))
     shutil.copy(SHARED_TEXT, data / "timemachine.txt")
     shots = REPO / "screenshots"
@@ -249,7 +304,9 @@ async def main_async(args) -> list[str]:
 
         await asyncio.sleep(max(0.0, steady_start - time.monotonic()))
         bytes0 = sum(v.push.bytes_received for v in viewers)
+        own_cpu = time.process_time()
         steady = await async_tokens_per_s(server, run_id, steady_end - time.monotonic())
+        own_cpu = 100 * (time.process_time() - own_cpu) / args.seconds
         bytes1 = sum(v.push.bytes_received for v in viewers)
         joined = [v.first_update_s for v in viewers]
         lines.append(f"join storm: {n} tabs in {args.join_seconds:g} s; page open -> first live "
@@ -262,8 +319,8 @@ async def main_async(args) -> list[str]:
             f"{report['worst_p95_gap']:.2f} s (median {report['median_p95_gap']:.2f} s); "
             f"{kb:.2f} kB per viewer per second; training {steady[0]:,.0f} tokens/s = "
             f"{steady[0] / base_before:.0%} of the baseline; server CPU {steady[1]:.0f}% "
-            f"({steady[1] - base_cpu:+.0f}% of a core beyond the baseline); errors "
-            f"{report['errors']}")
+            f"({steady[1] - base_cpu:+.0f}% of a core beyond the baseline); this load "
+            f"generator {own_cpu:.0f}% of a core, on the same {os.cpu_count()} cores; errors {report['errors']}")
 
         await asyncio.sleep(max(0.0, storm_at + 5 - time.monotonic()))
         after_storm = time.monotonic()
@@ -277,11 +334,15 @@ async def main_async(args) -> list[str]:
         await asyncio.sleep(max(0.0, explore_start - time.monotonic()))
         explorers = [v.tab for v in viewers[:args.explorers] if not v.errors]
         explore_task = asyncio.create_task(explore(explorers, explore_end))
+        own_cpu = time.process_time()
         exploring = await async_tokens_per_s(server, run_id, explore_end - time.monotonic())
-        sent = await explore_task
+        own_cpu = 100 * (time.process_time() - own_cpu) / args.explore_seconds
+        explored = await explore_task
+        sent = f"{explored.sent} ({explored.describe()})"
         lines.append(f"students exploring: {len(explorers)} viewers sent {sent} new Gates probes "
                      f"in {args.explore_seconds:g} s; training {exploring[0]:,.0f} tokens/s = "
-                     f"{exploring[0] / base_before:.0%} of the baseline")
+                     f"{exploring[0] / base_before:.0%} of the baseline; server CPU "
+                     f"{exploring[1]:.0f}% of a core, this load generator {own_cpu:.0f}%")
         if args.chromium:
             lines += await chromium_check(server.url, shots)
         await asyncio.gather(*tasks)
@@ -289,9 +350,10 @@ async def main_async(args) -> list[str]:
         await presenter.click("Pause")
         await presenter.wait_finished(60)
         await truth.follow(until=time.monotonic() + 3)
-        exact, checked = checked_history(viewers, truth)
+        exact, checked, problems = checked_history(viewers, truth)
         lines.append(f"records checked by cursor after all of it: {exact}/{checked} viewers hold "
-                     f"exactly the server's batches in order, none repeated")
+                     f"exactly the server's batches in order, none repeated"
+                     + (f" (first problems: {problems})" if problems else ""))
         await presenter.click("Resume")
         await presenter.wait_finished(60)
         await asyncio.gather(*(v.tab.close() for v in viewers), return_exceptions=True)
@@ -354,8 +416,8 @@ def main() -> None:
     if not SHARED_TEXT.is_file():
         sys.exit(f"the Time Machine text is needed at {SHARED_TEXT}")
     random.seed(0)
-    for line in asyncio.run(main_async(args)):
-        print(line, flush=True)
+    asyncio.run(main_async(args))   # prints its lines as it goes
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

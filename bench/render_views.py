@@ -235,7 +235,7 @@ def machine() -> str:
 
 
 def report(args, view_times, payload_times) -> str:
-    lines = [f"# Inspection views: server-side render time", "",
+    lines = ["# Inspection views: server-side render time", "",
              f"Date: {datetime.date.today()}. Machine: {machine()}; torch {torch.__version__}, "
              f"{torch.get_num_threads()} torch thread(s). Other helpers were loading the same "
              f"2 cores, so absolute numbers are noisy; the views ran interleaved so noise hits "

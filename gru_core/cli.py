@@ -12,7 +12,7 @@ from . import engine
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .config import SETTINGS, TrainConfig
 from .data import CORPUS_SOURCES, Corpus, CorpusError, load_corpus
-from .models import MODEL_KINDS, DeviceError, resolve_device
+from .models import CONCISE_INITS, MODEL_KINDS, DeviceError, resolve_device
 from .sampling import predict
 from .training import SAMPLE_EVERY, SAMPLE_LENGTH, DivergedError, fit, snapshot_schedule
 
@@ -41,7 +41,7 @@ def check_before_training(args, config: TrainConfig, corpus: Corpus) -> None:
 
 def cmd_train(args) -> int:
     config = TrainConfig(model=args.model, use_random_iter=args.random_iter, device=args.device,
-                         **{setting.field: getattr(args, setting.field) for setting in SETTINGS})
+                         concise_init=args.concise_init, **{setting.field: getattr(args, setting.field) for setting in SETTINGS})
     config.validate()
     corpus = load_corpus(args.corpus, args.max_tokens, args.keep_case, args.fold_accents)
     check_before_training(args, config, corpus)
@@ -138,6 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
                            default=getattr(d, setting.field),
                            help=f"{setting.help or setting.label.lower()} "
                                 f"({setting.low:g}-{setting.high:g}; default %(default)s)")
+    train.add_argument("--concise-init", choices=list(CONCISE_INITS), default=d.concise_init,
+                       help="how nn.GRU's weights start (--model concise): "
+                            + "; ".join(f"{key}: {words}" for key, words in CONCISE_INITS.items())
+                            + " (default %(default)s)")
     train.add_argument("--random-iter", action="store_true", help="random sampling")
     train.add_argument("--device", default=d.device, help="auto, cpu or cuda")
     train.add_argument("--corpus", default="timemachine",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields
 
-from .models import MODEL_KINDS, resolve_device
+from .models import MODEL_KINDS, check_concise_init, resolve_device
 
 # Model kinds a run may name beyond those of gru_core.models: "both" is d2l's
 # scratch GRU and nn.GRU trained in lockstep on identical batches.
@@ -90,6 +90,7 @@ class TrainConfig:
     device: str = "auto"
     seed: int = 0
     max_tokens: int = 10000
+    concise_init: str = "pytorch"   # nn.GRU's start: models.CONCISE_INITS
 
     def validate(self) -> "TrainConfig":
         choices = MODEL_KINDS + (LOCKSTEP_BOTH,)
@@ -98,6 +99,7 @@ class TrainConfig:
         for setting in SETTINGS:
             setting.check(getattr(self, setting.field))
         resolve_device(self.device)
+        check_concise_init(self.concise_init)
         return self
 
     def to_dict(self) -> dict:

@@ -359,7 +359,7 @@ def fit(corpus: Corpus, config: TrainConfig, on_epoch=None, on_batch=None,
     snapshot_at = snapshot_schedule(config.num_epochs, snapshot_every, snapshot_epochs)
     if model is None:
         model = make_model(config.model, len(corpus.vocab), config.num_hiddens,
-                           resolve_device(config.device), config.seed)
+                           resolve_device(config.device), config.seed, config.concise_init)
     network = network_of(model)
     loop = Lockstep({network: model}, corpus, config)
     history, record = History(), None

@@ -173,3 +173,19 @@ def test_engine_report_names_the_chosen_paths_and_their_times():
 def test_no_command_is_one_line_error():
     result = run_cli()
     assert result.returncode == 2 and "a command is required" in result.stderr
+
+
+def test_nn_gru_trains_from_d2ls_init_and_the_checkpoint_says_so(tmp_path, shared_text):
+    out, saved = tmp_path / "concise.json", tmp_path / "concise.pt"
+    assert cli.main(["train", "--model", "concise", "--concise-init", "d2l", "--epochs", "1",
+                     "--hiddens", "8", "--max-tokens", "2000", "--quiet", "--json-out", str(out),
+                     "--save", str(saved)]) == 0
+    assert json.loads(out.read_text())["config"]["concise_init"] == "d2l"
+    assert load_checkpoint(saved).config.concise_init == "d2l"
+
+
+def test_an_unknown_concise_init_is_an_argparse_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["train", "--model", "concise", "--concise-init", "xavier"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'xavier'" in capsys.readouterr().err

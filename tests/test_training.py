@@ -176,6 +176,7 @@ def test_same_seed_gives_identical_runs(time_machine, kind):
     assert [r["perplexity"] for r in history_a.epochs] == [r["perplexity"] for r in history_b.epochs]
     assert history_a.samples == history_b.samples
     assert not same_params(params_a, params_c)
+    assert [r["perplexity"] for r in history_a.epochs] != [r["perplexity"] for r in history_c.epochs]
 
 
 def test_fit_reports_epochs_and_samples_through_callbacks(time_machine):

@@ -19,6 +19,7 @@ from collections import deque
 
 from .. import interpret
 from ..runs import Run
+from ..runs.networks import network_labels
 from ..models import GateTrace
 from .frames import encode_frame, heatmap_frame, history_frame
 
@@ -72,7 +73,9 @@ class LiveChannel:
                                      self.networks, self.status())
             return history_frame("reset", self.generation, 0, self.cursor, list(self._mirror),
                                  self.networks, self.status(), fields=True,
-                                 extra={"quantities": list(self.quantities)})
+                                 extra={"quantities": list(self.quantities),
+                                        "labels": network_labels(self.run.model_kinds,
+                                                                 self.run.config)})
 
     def _remember(self, after: int, entries) -> None:
         """Append to the mirror. Sequence numbers are consecutive over all

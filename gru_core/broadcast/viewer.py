@@ -20,6 +20,7 @@ class ViewerState:
         self.heatmaps: dict[str, dict] = {}
         self.notable: list[dict] = []
         self.quantities: list[str] = []
+        self.labels: dict[str, str] = {}   # each network in words
         self.status: dict = {}
 
     def apply(self, frame: bytes) -> str:
@@ -37,6 +38,7 @@ class ViewerState:
         if header["kind"] == "reset":
             self.generation, self.networks = header["generation"], header["networks"]
             self.quantities = header.get("quantities", [])
+            self.labels = header.get("labels", {})
             self.records = {kind: [] for kind in header["records"]}
             self.heatmaps, self.notable = {}, []
             outcome = "reset"

@@ -86,15 +86,34 @@ def network_name(kind: str) -> str:
     return "scratch" if check_model_kind(kind).startswith("scratch") else kind
 
 
+# How nn.GRU's weights start: PyTorch's own U(−1/√n, 1/√n), or d2l's N(0, 0.01²)
+# (the from-scratch GRU of the same seed, copied in): then two networks of a
+# lockstep run differ only by their formulation (reset before or after the matmul).
+CONCISE_INITS = {"pytorch": "PyTorch's U(−1/√n, 1/√n)",
+                 "d2l": "d2l's N(0, 0.01²), the scratch GRU's own start"}
+
+
+def check_concise_init(concise_init: str) -> str:
+    if concise_init not in CONCISE_INITS:
+        raise ValueError(f"concise_init must be one of {', '.join(CONCISE_INITS)} "
+                         f"(got '{concise_init}')")
+    return concise_init
+
+
 def make_model(kind: str, vocab_size: int, num_hiddens: int, device="cpu",
-               seed: int | None = 0) -> nn.Module:
+               seed: int | None = 0, concise_init: str = "pytorch") -> nn.Module:
     """The one factory every caller (CLI, live runs, app) uses. The same kind,
-    sizes and seed give the same initial weights."""
+    sizes, seed and ``concise_init`` (``CONCISE_INITS``; it concerns nn.GRU
+    only) give the same initial weights."""
     check_model_kind(kind)
+    check_concise_init(concise_init)
     if num_hiddens < 1:
         raise ValueError(f"num_hiddens must be >= 1 (got {num_hiddens})")
     if kind in CELL_CLASSES:
         return CELL_CLASSES[kind](vocab_size, num_hiddens, device, seed=seed)
+    if kind == "concise" and concise_init == "d2l":
+        scratch = ScratchGRU(vocab_size, num_hiddens, "cpu", seed=seed)
+        return concise_from_scratch(scratch).to(device)
     if kind == "concise":
         return ConciseGRU(vocab_size, num_hiddens, device, seed=seed)
     reset_after = kind.endswith("reset-after")
@@ -151,11 +170,11 @@ def model_from_weights(state_dict: dict, kind: str | None = None, device="cpu") 
     return model.to(device)
 
 
-__all__ = ["CELL_CLASSES", "CELL_NAMES", "CellTrace", "Clamp", "ConciseGRU", "ConciseLSTM",
+__all__ = ["CELL_CLASSES", "CELL_NAMES", "CONCISE_INITS", "CellTrace", "Clamp", "ConciseGRU", "ConciseLSTM",
            "ConciseRNN", "DeviceError", "FastScratchGRU", "GRU_KINDS", "GateClamp", "GateTrace",
            "MODEL_KINDS", "NO_CLAMP", "PARAM_NAMES", "RESET_AFTER_BIAS", "ResetOnlyGRU",
            "ScratchCell", "ScratchGRU", "ScratchLSTM", "ScratchRNN", "StepSchedule",
-           "UpdateOnlyGRU", "WEIGHT_NAMES", "check_model_kind", "kind_of_weights", "make_model",
+           "UpdateOnlyGRU", "WEIGHT_NAMES", "check_concise_init", "check_model_kind", "kind_of_weights", "make_model",
            "model_from_weights", "model_kind", "network_name", "refuse_missing_gates",
            "resolve_device",
            "concise_from_scratch", "scratch_from_concise", "scratch_lstm_from_concise"]

@@ -10,7 +10,7 @@ from typing import Mapping, Sequence
 from torch import nn
 
 from ..config import LOCKSTEP_BOTH, TrainConfig
-from ..models import MODEL_KINDS, check_model_kind, make_model, network_name
+from ..models import CELL_NAMES, MODEL_KINDS, check_model_kind, make_model, network_name
 
 MAX_NETWORKS = 16   # one run's models share one thread: a bound, not a design limit
 # The cells a side-by-side comparison offers, by network name (``CELL_NAMES``
@@ -77,12 +77,26 @@ def resolve_networks(networks: Sequence[str] | Mapping[str, str] | None, config_
 
 def build_models(networks: dict[str, str], vocab_size: int, config: TrainConfig, device,
                  initial_state_dicts: Mapping[str, dict] | None = None) -> dict[str, nn.Module]:
-    """One model per network, from ``config.seed``; a network listed in
+    """One model per network, from ``config.seed`` (nn.GRU as
+    ``config.concise_init`` says); a network listed in
     ``initial_state_dicts`` then takes those weights (they must fit)."""
     models = {}
     for name, kind in networks.items():
-        model = make_model(kind, vocab_size, config.num_hiddens, "cpu", config.seed)
+        model = make_model(kind, vocab_size, config.num_hiddens, "cpu", config.seed,
+                           config.concise_init)
         if initial_state_dicts and name in initial_state_dicts:
             model.load_state_dict(initial_state_dicts[name])
         models[name] = model.to(device)
     return models
+
+
+def network_labels(networks: Mapping[str, str], config: TrainConfig) -> dict[str, str]:
+    """Each network in words (``CELL_NAMES``), saying where nn.GRU started
+    when it started from d2l's weights rather than PyTorch's."""
+    labels = {}
+    for name, kind in networks.items():
+        label = CELL_NAMES.get(name, name)
+        if kind == "concise" and config.concise_init == "d2l":
+            label += ", d2l's init"
+        labels[name] = label
+    return labels

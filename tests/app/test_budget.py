@@ -2,6 +2,8 @@
 capped for the whole process."""
 from __future__ import annotations
 
+import pytest
+
 from app_ui.budget import TokenBucket
 
 
@@ -33,3 +35,33 @@ def test_a_session_that_asks_again_too_soon_is_told_when_to_come_back():
     at.run()
     assert at.session_state["computed"] == 1
     assert "one new computation every 5 s per viewer" in at.info[0].value
+
+
+class FakeTime:
+    def __init__(self):
+        self.now = 0.0
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+def test_viewers_turns_rest_so_their_share_of_the_time_stays_bounded():
+    from app_ui.budget import Busy, Turns
+    fake = FakeTime()
+    turns = Turns(share=0.25, clock=fake.clock, sleep=fake.sleep)
+    with turns.turn(8, "Your text"):
+        fake.now += 1.0            # a page that took 1 s ...
+    with turns.turn(8, "Your text"):
+        assert fake.now == 4.0     # ... is followed by a 3 s rest: 1 s in 4 is viewers'
+        fake.now += 2.0
+    with pytest.raises(Busy, match="Your text: many viewers .* at most 25% of the server"):
+        with turns.turn(5, "Your text"):   # the next may start only 6 s later
+            pass
+    assert fake.now == 6.0          # refused at once, without waiting
+    with turns.turn(8, "Your text"):
+        assert fake.now == 12.0
+    with pytest.raises(ValueError, match="share must be in"):
+        Turns(share=0)

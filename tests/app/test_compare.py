@@ -2,6 +2,9 @@
 them) and the equivalence lab's parity figure."""
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
+from app_ui import runs as runs_ui
 from gru_core.config import D2L
 from gru_core.interpret import RESET_AFTER_NOTE, RESET_BEFORE_NOTE, UPDATE_GATE_NOTE
 
@@ -64,3 +67,19 @@ def test_on_a_projector_the_measured_table_is_a_table_in_the_large_font(registry
     at = open_page("app_pages/compare.py", present="true")
     assert not at.dataframe and at.table  # a data grid would keep its small font
     assert 'stTable' in "".join(e.proto.body for e in at.get("html"))
+
+
+def test_the_compare_link_opens_train_set_for_both_from_d2ls_weights(registry):
+    at = open_page("app_pages/compare.py")
+    link, = [link for link in at.get("page_link") if "d2l's weights" in link.proto.label]
+    query = dict(parse_qsl(link.proto.query_string))
+    assert query == runs_ui.setup_query("both", "d2l")
+    at, run = start_tiny_run(registry, **query)   # the Train page opened by that link
+    assert run.config.model == "both" and run.config.concise_init == "d2l"
+    wait_until(lambda: run.epoch >= 1)
+    at.switch_page("app_pages/compare.py").run()
+    assert_clean(at)
+    assert "from the same initial weights (d2l's)" in texts(at.caption)
+    assert pushed(run).labels["concise"] == "nn.GRU, d2l's init"
+    at.switch_page("app_pages/train.py").run()
+    at.button(key="stop").click().run()

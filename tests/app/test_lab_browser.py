@@ -17,9 +17,11 @@ VIEWPORTS = {"phone": ({"width": 390, "height": 844}, True, ""),
 
 
 def chart_drawn(page, title: str) -> None:
+    """Until a chart whose title (wrapped or not) contains ``title`` is drawn."""
     page.wait_for_function(
         """(title) => [...document.querySelectorAll('.js-plotly-plot')].some(p =>
-               p.layout && p.layout.title && (p.layout.title.text || '').includes(title))""",
+               p.layout && p.layout.title
+               && (p.layout.title.text || '').replaceAll('<br>', ' ').includes(title))""",
         arg=title, timeout=TIMEOUT_MS)
 
 

@@ -53,8 +53,33 @@ def test_gates_and_step_follow_a_live_run(registry):
         at.switch_page(page).run()
         assert_clean(at)
         assert f"Live run `{run.id}`" in texts(at.info), page
+        assert "one new computation" not in texts(at.info), page  # the owner is not the room
     at.switch_page("app_pages/step.py").run()
     assert "Checked: these numbers reproduce" in texts(at.success)
+    at.switch_page("app_pages/train.py").run()
+    at.button(key="stop").click().run()
+
+
+def test_a_viewer_of_a_training_run_draws_in_turn_and_is_told_when_the_room_is_full(
+        registry, monkeypatch):
+    from app_ui import budget
+    at, run = start_tiny_run(registry)
+    wait_until(lambda: run.epoch >= 1)
+    viewer = new_app(run=run.id).run()
+    viewer.switch_page("app_pages/gates.py").run()
+    assert_clean(viewer)
+    assert f"Live run `{run.id}`" in texts(viewer.info)
+    for text in ("a new text the room has not traced", "and another one"):  # turns, with rests
+        viewer.text_input(key="probe").set_value(text).run()
+        assert "many viewers" not in texts(viewer.info) and viewer.get("plotly_chart")
+    full = budget.Turns(budget.VIEWERS_SHARE)
+    full._next_at = float("inf")   # the room has used its share for now
+    monkeypatch.setattr(budget, "_page_turns", lambda: full)
+    viewer.text_input(key="probe").set_value("a third text").run()
+    assert "many viewers are looking at the live model" in texts(viewer.info)
+    assert not [c for c in viewer.get("plotly_chart")]  # nothing drawn from the live model
+    at.switch_page("app_pages/gates.py").run()     # the owner is not the room: drawn
+    assert "many viewers" not in texts(at.info) and at.get("plotly_chart")
     at.switch_page("app_pages/train.py").run()
     at.button(key="stop").click().run()
 

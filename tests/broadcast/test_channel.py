@@ -159,3 +159,10 @@ def test_a_lab_run_shows_its_first_cells_quantities_and_the_units_worth_a_look(m
     gru_viewer.apply(gru.catch_up(None, None))
     assert gru_viewer.apply(gru.build_heatmaps()["notable"]) == "notable"
     assert isinstance(gru_viewer.notable, list)  # an untrained model: few or no findings
+
+
+def test_a_reset_frame_names_the_networks_as_the_run_labels_them(make_run):
+    run = make_run(model="both", concise_init="d2l")
+    viewer = ViewerState()
+    viewer.apply(LiveChannel(run, "abc").catch_up(None, None))
+    assert viewer.labels == {"scratch": "GRU", "concise": "nn.GRU, d2l's init"}

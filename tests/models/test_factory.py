@@ -92,3 +92,19 @@ def test_weights_of_one_cell_are_refused_by_another_kind():
         models.model_from_weights(lstm, "scratch")
     with pytest.raises(ValueError, match="no output layer"):
         models.model_from_weights(lstm, "concise-lstm")
+
+
+def test_nn_gru_from_d2ls_init_holds_the_scratch_grus_initial_weights():
+    scratch = models.make_model("scratch", VOCAB, 6, seed=4)
+    concise = models.make_model("concise", VOCAB, 6, seed=4, concise_init="d2l")
+    expected = models.concise_from_scratch(scratch).state_dict()
+    assert all(torch.equal(value, expected[name]) for name, value in concise.state_dict().items())
+    assert concise.rnn.weight_hh_l0.abs().max() < 0.06  # N(0, 0.01²), not U(±1/√6 = ±0.41)
+    own = models.make_model("concise", VOCAB, 6, seed=4)
+    assert own.rnn.weight_hh_l0.abs().max() > 0.1
+    # the option concerns nn.GRU only: every other kind starts as it always does
+    assert torch.equal(models.make_model("scratch", VOCAB, 6, seed=4, concise_init="d2l").W_hh,
+                       scratch.W_hh)
+    with pytest.raises(ValueError, match="concise_init must be one of pytorch, d2l "
+                                         r"\(got 'xavier'\)"):
+        models.make_model("concise", VOCAB, 6, concise_init="xavier")

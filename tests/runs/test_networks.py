@@ -136,3 +136,20 @@ def test_held_out_perplexity_is_recorded_per_network(make_run, small_corpus):
     assert lstm[-1]["heldout_perplexity"] == pytest.approx(expected, rel=1e-6)
     reader = RecordsReader().update(run)
     assert [r["epoch"] for r in reader.epochs_of("lstm") if r["heldout_perplexity"]] == [2, 3]
+
+def test_a_lockstep_run_from_d2ls_init_starts_both_networks_from_the_same_numbers(make_run):
+    from gru_core.models import concise_from_scratch, make_model
+    from gru_core.runs.networks import network_labels
+    run = make_run(model="both", concise_init="d2l")
+    scratch = make_model("scratch", len(run.corpus.vocab), run.config.num_hiddens, "cpu",
+                         run.config.seed)
+    scratch.load_state_dict(run.initial_state_dicts["scratch"])
+    expected = concise_from_scratch(scratch).state_dict()
+    assert all(torch.equal(value, expected[name])
+               for name, value in run.initial_state_dicts["concise"].items())
+    assert network_labels(run.model_kinds, run.config) == {"scratch": "GRU",
+                                                           "concise": "nn.GRU, d2l's init"}
+    own = make_run(model="both")
+    assert network_labels(own.model_kinds, own.config)["concise"] == CELL_NAMES["concise"]
+    assert not torch.equal(own.initial_state_dicts["concise"]["rnn.weight_hh_l0"],
+                           run.initial_state_dicts["concise"]["rnn.weight_hh_l0"])

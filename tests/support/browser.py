@@ -84,7 +84,9 @@ def plot_points(page, title: str) -> int:
     return page.evaluate(
         """(title) => {
             const plots = [...document.querySelectorAll('.js-plotly-plot')].filter(plot => {
-                const text = plot.layout && plot.layout.title && plot.layout.title.text;
+                // a title wrapped for a narrow chart (app_ui.display.wrapped_title) reads as one line
+                const text = plot.layout && plot.layout.title && plot.layout.title.text
+                    && plot.layout.title.text.replaceAll('<br>', ' ');
                 const caption = plot.closest('figure') && plot.closest('figure').querySelector('figcaption');
                 return (text && text.includes(title))
                     || (caption && caption.textContent.includes(title));
