@@ -45,9 +45,9 @@ class FastScratchGRU(ScratchGRU):
         workers = max(1, min(self.batch_workers, batch // self.min_rows_per_worker))
         slices = []
         for rows in row_slices(batch, workers):
-            shape = shape_class(cell.name, rows.stop - rows.start, steps, self.num_hiddens,
+            shape = shape_class(cell.name, rows.stop - rows.start, self.num_hiddens,
                                 self.vocab_size, H0.device, H0.dtype)
-            slices.append((rows, paths_for_shape(shape)))
+            slices.append((rows, paths_for_shape(shape, steps)))
         names = PARAM_NAMES + ((RESET_AFTER_BIAS,) if self.reset_after else ())
         Y, H = FastSequence.apply(cell, names, tuple(slices), inputs, H0, *self.parameters())
         return Y, (H,)

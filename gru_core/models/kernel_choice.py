@@ -1,7 +1,7 @@
 """Which kernel path each of the fast engine's products takes, chosen by measurement.
 
 The first time a process trains a shape class (device, dtype, cell, batch
-rows, steps, hiddens, vocabulary, torch threads), every product the engine
+rows, hiddens, vocabulary, torch threads), every product the engine
 repeats (the per-step products forward and backward, and the weight
 gradients) is timed on every path that can run it, for a few milliseconds,
 interleaved so that load from other processes slows every path alike, and
@@ -38,13 +38,12 @@ class ShapeClass:
     dtype: str
     cell: str          # "reset-before" (d2l's) or "reset-after" (PyTorch's)
     batch: int
-    steps: int
     hiddens: int
     vocab: int
     threads: int
 
     def describe(self) -> str:
-        return (f"{self.cell} {self.hiddens} hiddens, batch {self.batch} x {self.steps} steps, "
+        return (f"{self.cell} {self.hiddens} hiddens, batch {self.batch}, "
                 f"{self.device} {self.dtype}, {self.threads} thread{'s' * (self.threads != 1)}")
 
 
@@ -136,7 +135,7 @@ def _timed(calls: dict, rounds: int, per_round: int, deadline: float) -> dict:
     return {path: min(values) for path, values in samples.items()}
 
 
-def _measure(shape: ShapeClass) -> ShapeChoice:
+def _measure(shape: ShapeClass, steps: int) -> ShapeChoice:
     started = time.perf_counter()
     device, dtype = torch.device(shape.device), getattr(torch, shape.dtype)
     paths = paths_for(device, dtype)
@@ -156,7 +155,7 @@ def _measure(shape: ShapeClass) -> ShapeChoice:
         times = _timed(calls, ROUNDS, CALLS_PER_ROUND, started + share * (index + 1))
         choices.append(ProductChoice(name, f"{rows}x{inner} @ {inner}x{outer}",
                                      min(times, key=times.get), times))
-    rows = shape.batch * shape.steps
+    rows = shape.batch * steps      # the first sequence's length stands for later ones
     a, b = random(rows, shape.hiddens), random(rows, 3 * shape.hiddens)
     gradient_paths = tuple(p for p in paths if p != "torch-nn")   # same routine as torch here
     times = _timed({path: (lambda p=path: summed_outer(a, b, p)) for path in gradient_paths},
@@ -172,13 +171,16 @@ _chosen: dict = {}                  # ShapeClass -> ShapeChoice
 _lock = threading.Lock()
 
 
-def shape_class(cell: str, batch: int, steps: int, hiddens: int, vocab: int,
+def shape_class(cell: str, batch: int, hiddens: int, vocab: int,
                 device: torch.device, dtype: torch.dtype) -> ShapeClass:
+    """The key of a choice. The sequence length is not in it: the per-step
+    products do not depend on it, and a key per length would measure again for
+    every prompt length the pages run."""
     return ShapeClass(torch.device(device).type, str(dtype).removeprefix("torch."), cell,
-                      batch, steps, hiddens, vocab, torch.get_num_threads())
+                      batch, hiddens, vocab, torch.get_num_threads())
 
 
-def paths_for_shape(shape: ShapeClass) -> dict:
+def paths_for_shape(shape: ShapeClass, steps: int = 35) -> dict:
     """product -> path for this shape class: the forced path for every product,
     else the measured choice (measured now if this is the first time).
     Devices other than the CPU run on ``torch`` unmeasured (timing them needs
@@ -191,7 +193,7 @@ def paths_for_shape(shape: ShapeClass) -> dict:
         return dict.fromkeys(names, "torch")
     with _lock:   # two runs starting at once measure once, not against each other
         if shape not in _chosen:
-            _chosen[shape] = _measure(shape)
+            _chosen[shape] = _measure(shape, steps)
         return _chosen[shape].paths()
 
 

@@ -32,7 +32,7 @@ def test_first_use_measures_every_path_for_every_product(fresh_choices, reset_af
     assert report.forced is None and len(report.shapes) == 1
     shape = report.shapes[0]
     assert shape.shape_class.cell == ("reset-after" if reset_after else "reset-before")
-    assert (shape.shape_class.batch, shape.shape_class.steps, shape.shape_class.hiddens) == (4, 5, 16)
+    assert (shape.shape_class.batch, shape.shape_class.hiddens) == (4, 16)
     expected = tuple(kernel_choice.step_products(shape.shape_class.cell, 4, 16))
     assert tuple(c.product for c in shape.products) == expected + (kernel_choice.WEIGHT_GRADIENTS,)
     for choice in shape.products:
@@ -49,9 +49,11 @@ def test_first_use_measures_every_path_for_every_product(fresh_choices, reset_af
 def test_a_shape_class_is_measured_once(fresh_choices, monkeypatch):
     measured = []
     real = kernel_choice._measure
-    monkeypatch.setattr(kernel_choice, "_measure", lambda shape: measured.append(shape) or real(shape))
+    monkeypatch.setattr(kernel_choice, "_measure",
+                        lambda shape, steps: measured.append(shape) or real(shape, steps))
     train_one_batch()
     train_one_batch()
+    train_one_batch(steps=9)      # another sequence length: the same products
     assert len(measured) == 1
     train_one_batch(batch=6)      # another batch size is another shape class
     assert len(measured) == 2 and len(kernel_choice.kernel_report().shapes) == 2
@@ -59,7 +61,7 @@ def test_a_shape_class_is_measured_once(fresh_choices, monkeypatch):
 
 @pytest.mark.parametrize("path", kernels.available_paths())
 def test_a_forced_path_wins_and_is_reported(fresh_choices, path):
-    shape = kernel_choice.shape_class("reset-before", 4, 5, 16, 28, torch.device("cpu"), torch.float32)
+    shape = kernel_choice.shape_class("reset-before", 4, 16, 28, torch.device("cpu"), torch.float32)
     with kernels.forced_path(path):
         assert set(kernel_choice.paths_for_shape(shape).values()) == {path}
         assert kernel_choice.kernel_summary() == f"Fast engine kernels: {path} (forced)."
