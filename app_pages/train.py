@@ -11,6 +11,7 @@ from app_ui.display import NETWORK_NAMES, presenting
 from app_ui.lecture import is_presenter, lecture_mode, may_control, owner
 from app_ui.live_view import live_view
 from app_ui.share import share_address, share_panel
+from gru_core import engine
 from gru_core.config import D2L, SETTINGS, SETTINGS_BY_FIELD, TrainConfig
 from gru_core.models import CONCISE_INITS
 from gru_core.data import CORPUS_SOURCES, atomic_write_bytes
@@ -229,6 +230,9 @@ def live_panel(run, owned: bool) -> None:
                 st.code(run.traceback, language="text")
     live_view(run.id, present=presenting(), rerun_on_state=owned, key="train_live")
     downloads(run, runs.records(run))
+    if not presenting():
+        with st.expander("How this run trains (engine)"):
+            st.caption(f"{run.cores_summary()} {engine.kernel_summary()}")
 
 
 def downloads(run, reader) -> None:

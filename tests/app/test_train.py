@@ -228,3 +228,14 @@ def test_an_upload_names_what_the_clean_up_dropped_and_folding_keeps_accents(reg
     at.checkbox(key="fold_accents").check().run()
     assert_clean(at)
     assert "Letters the clean-up dropped" not in texts(at.caption)
+
+
+def test_the_run_says_how_it_trains_its_cores_and_its_measured_kernels(registry):
+    at, run = start_tiny_run(registry)
+    wait_until(lambda: run.batch >= 3)
+    at.run()
+    assert_clean(at)
+    said = texts(at.caption)
+    assert "Fast engine kernels for" in said and "measured in" in said
+    assert "core" in run.cores_summary()
+    at.button(key="stop").click().run()
