@@ -53,6 +53,7 @@ def share_address(path: str = "/", query: str = "") -> ShareAddress:
                         "this computer's address on its local network")
 
 
+@st.cache_data(show_spinner=False, max_entries=16)   # every viewer's sidebar draws the same one
 def qr_png(url: str, scale: int = 8) -> bytes:
     """The URL as a PNG QR code (medium error correction, a quiet zone of 2)."""
     buffer = io.BytesIO()

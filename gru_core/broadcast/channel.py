@@ -25,7 +25,7 @@ from .frames import encode_frame, heatmap_frame, history_frame
 
 MAX_MIRRORED = 60_000          # records kept for resuming viewers (the run keeps <= ~42,000)
 LIVE_PROBE_CHARS = 160         # heatmap columns pushed to the room
-HEATMAP_INTERVAL_S = 4.0
+HEATMAP_INTERVAL_S = 6.0
 NOTABLE = "notable"            # the frame of units worth a look, beside the heatmaps
 NOTABLE_CHARS = 2_000          # of the training text, where the findings are measured
 MAX_NOTABLE = 8
