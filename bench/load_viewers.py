@@ -265,6 +265,11 @@ class Report(list):
         print(line, flush=True)
         super().append(line)
 
+    def __iadd__(self, lines):
+        for line in lines:
+            self.append(line)
+        return self
+
 
 async def main_async(args) -> list[str]:
     lines = Report()
