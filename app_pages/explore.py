@@ -311,13 +311,18 @@ view = bound(st.segmented_control, "View", list(VIEWS), default="saturation", re
 source = resolve_source(choice, run)
 
 
-def draw_view(text: str | None) -> None:
+# Saturation measured over the corpus needs no probe; every other view but Sample does.
+over_corpus = view == "saturation" and source.corpus is not None
+probe_box = probe_text() if view != "sample" and not over_corpus else None
+
+
+def draw_view() -> None:
     if view == "sample":
         sample_view(source)
-    elif view == "saturation" and source.corpus is not None:
-        saturation_view(source, None)  # over the corpus: no probe needed
+    elif over_corpus:
+        saturation_view(source, None)
     else:
-        result = probe_trace(source, text) if text else None
+        result = probe_trace(source, probe_box) if probe_box else None
         if result is None:
             return
         probe, trace = result
@@ -333,7 +338,4 @@ def draw_view(text: str | None) -> None:
             intervene_view(source, probe)
 
 
-needs_probe = view != "sample" and not (view == "saturation" and source.corpus is not None)
-probe_box = probe_text() if needs_probe else None
-in_viewers_turn(source, f"The {VIEWS[view].lower()} view of the live model",
-                lambda: draw_view(probe_box))
+in_viewers_turn(source, f"The {VIEWS[view].lower()} view of the live model", draw_view)

@@ -3,7 +3,6 @@ shared while the weights are the same), the frame of a page that inspects
 one probe, and the unit picker."""
 from __future__ import annotations
 
-
 import streamlit as st
 
 from gru_core import interpret
@@ -64,13 +63,9 @@ def replacements_note(probe: interpret.Probe, limit: int = 6) -> str | None:
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _cached_trace(source_key: str, indices: tuple[int, ...], _model) -> GateTrace:
+    """Shared between sessions while the weights are the same (a viewer's new
+    one is paid inside the page's ``viewers_turn``)."""
     return interpret.readable_cell(_model).trace(list(indices))
-
-
-def _trace(source: ModelSource, indices: tuple[int, ...]) -> GateTrace:
-    """The trace, shared between sessions while the weights are the same (a
-    viewer's new one is paid inside the page's ``viewers_turn``)."""
-    return _cached_trace(source.key, indices, source.model)
 
 
 def probe_trace(source: ModelSource, text: str) -> tuple[interpret.Probe, GateTrace] | None:
@@ -86,7 +81,7 @@ def probe_trace(source: ModelSource, text: str) -> tuple[interpret.Probe, GateTr
         missing = sorted({probe.text[t] for t in probe.unknown_positions})
         st.caption(f"Not in the model's vocabulary, read as `<unk>` (outlined in red): "
                    f"{' '.join(repr(c) for c in missing)}")
-    return probe, _trace(source, tuple(int(i) for i in probe.indices))
+    return probe, _cached_trace(source.key, tuple(int(i) for i in probe.indices), source.model)
 
 
 def probe_page(render, before=None, page: str = "gates") -> None:
